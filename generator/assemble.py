@@ -1,0 +1,260 @@
+"""Parsed articles -> the `Site` model: filtering, order, URLs, taxonomies, periods, related articles.
+
+The whole model is re-assembled on every build: it is cheap, and it can never be patched wrong.
+
+Term merging rule (documented in the README): names that give the same slug ("Taïwan", "Taiwan",
+"TAIWAN") are one term. A term file's title, or a name listed in its `aliases`, maps onto that file's
+term. Without a term file the display name is the spelling used by most articles; ties go to the
+spelling with the most accented letters, then to the alphabetically first.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import Config, Taxonomy
+from .errors import SourceError
+from .model import (
+    Article,
+    ArticleSummary,
+    ArticleView,
+    Period,
+    Site,
+    StandalonePage,
+    Term,
+    TermFile,
+    TermRef,
+)
+from .text import slugify
+from .urls import article_url, month_url, page_url, term_url, year_url
+
+RELATED_MAX = 5
+RELATED_MIN = 3
+WORDS_PER_MINUTE = 230
+# Scoring every article against every other is quadratic; popular terms only look at near neighbours.
+_RELATED_WINDOW = 150
+
+
+@dataclass(frozen=True)
+class _Resolver:
+    """Maps a term name as written in an article to its canonical slug, for one taxonomy."""
+
+    by_key: dict[str, TermFile]
+
+    def slug_of(self, name: str) -> str:
+        key = slugify(name)
+        term_file = self.by_key.get(key)
+        return term_file.slug if term_file else key
+
+
+def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[StandalonePage],
+                  term_files: Iterable[TermFile], now: datetime) -> tuple[Site, list[SourceError]]:
+    """Build the site model; returns it with every problem found (duplicate URLs, ...)."""
+    problems: list[SourceError] = []
+    published, drafts, future = _published(config, articles, now)
+    published.sort(key=lambda article: (-article.date.timestamp(), article.source_path))
+    urls = _article_urls(config, published, problems)
+    resolvers = _resolvers(config, term_files, problems)
+    names = _display_names(config, published, resolvers, term_files)
+    summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now)
+                 for article in published]
+    views = tuple(_view(article, summary) for article, summary in zip(published, summaries, strict=True))
+    page_urls = {page.source_path: page_url(config, page.slug) for page in pages}
+    site = Site(
+        articles=views,
+        related=_related(config, summaries),
+        terms=_terms(config, summaries, resolvers, names, term_files),
+        years=_periods(config, summaries, by_month=False),
+        months=_periods(config, summaries, by_month=True),
+        pages=tuple(sorted(pages, key=lambda page: (page.weight, page.title, page.source_path))),
+        page_urls=page_urls,
+        excluded_future=future,
+        excluded_drafts=drafts,
+    )
+    return site, problems
+
+
+def _published(config: Config, articles: Iterable[Article], now: datetime) -> tuple[list[Article], int, int]:
+    kept, drafts, future = [], 0, 0
+    for article in articles:
+        if article.draft and not config.drafts:
+            drafts += 1
+        elif article.date > now and not config.future:
+            future += 1
+        else:
+            kept.append(article)
+    return kept, drafts, future
+
+
+def _article_urls(config: Config, articles: list[Article], problems: list[SourceError]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for article in articles:
+        url = article_url(config, article.date, article.slug)
+        if url in owner:
+            problems.append(SourceError(
+                "content/" + article.source_path, None, None,
+                f"same URL {url} as content/{owner[url]}",
+                "give one of them a different 'slug' in its front matter"))
+        owner.setdefault(url, article.source_path)
+        urls[article.source_path] = url
+    return urls
+
+
+def _resolvers(config: Config, term_files: Iterable[TermFile], problems: list[SourceError]) -> dict[str, _Resolver]:
+    by_taxonomy: dict[str, dict[str, TermFile]] = {t.name: {} for t in config.taxonomies}
+    for term_file in sorted(term_files, key=lambda t: t.source_path):
+        table = by_taxonomy.setdefault(term_file.taxonomy, {})
+        for key in {term_file.slug, slugify(term_file.title), *(slugify(a) for a in term_file.aliases)} - {""}:
+            other = table.get(key)
+            if other is not None and other.source_path != term_file.source_path:
+                problems.append(SourceError(
+                    "content/" + term_file.source_path, None, None,
+                    f"name or alias '{key}' is also claimed by content/{other.source_path}",
+                    "remove it from one of the two files"))
+                continue
+            table[key] = term_file
+    return {name: _Resolver(table) for name, table in by_taxonomy.items()}
+
+
+def _display_names(config: Config, articles: list[Article], resolvers: dict[str, _Resolver],
+                   term_files: Iterable[TermFile]) -> dict[tuple[str, str], str]:
+    spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for article in articles:
+        for taxonomy in config.taxonomies:
+            resolver = resolvers[taxonomy.name]
+            for name in article.terms.get(taxonomy.name, ()):
+                spellings[(taxonomy.name, resolver.slug_of(name))][name] += 1
+    names = {key: min(counter, key=lambda n: (-counter[n], -sum(ord(c) > 127 for c in n), n))
+             for key, counter in spellings.items()}
+    for term_file in term_files:
+        names[(term_file.taxonomy, term_file.slug)] = term_file.title
+    return names
+
+
+def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _Resolver],
+             names: dict[tuple[str, str], str], now: datetime) -> ArticleSummary:
+    terms = {}
+    for taxonomy in config.taxonomies:
+        resolver = resolvers[taxonomy.name]
+        slugs = dict.fromkeys(resolver.slug_of(name) for name in article.terms.get(taxonomy.name, ()))
+        terms[taxonomy.name] = tuple(TermRef(names[(taxonomy.name, slug)], term_url(config, taxonomy, slug), slug)
+                                     for slug in slugs)
+    return ArticleSummary(
+        title=article.title,
+        url=url,
+        date=article.date,
+        updated=article.updated,
+        lang=article.lang,
+        summary=article.summary,
+        image=article.image,
+        draft=article.draft,
+        future=article.date > now,
+        reading_minutes=max(1, round(article.word_count / WORDS_PER_MINUTE)),
+        terms=terms,
+    )
+
+
+def _view(article: Article, summary: ArticleSummary) -> ArticleView:
+    return ArticleView(
+        summary=summary,
+        source_path=article.source_path,
+        body_html=article.body_html,
+        toc=article.toc,
+        word_count=article.word_count,
+        citations=article.citations,
+        aliases=article.aliases,
+    )
+
+
+def _terms(config: Config, summaries: list[ArticleSummary], resolvers: dict[str, _Resolver],
+           names: dict[tuple[str, str], str], term_files: Iterable[TermFile]) -> dict[str, tuple[Term, ...]]:
+    files = {(t.taxonomy, t.slug): t for t in term_files}
+    result = {}
+    for taxonomy in config.taxonomies:
+        articles_by_slug: dict[str, list[ArticleSummary]] = defaultdict(list)
+        for summary in summaries:
+            for ref in summary.terms[taxonomy.name]:
+                articles_by_slug[ref.slug].append(summary)
+        slugs = set(articles_by_slug) | {slug for (name, slug) in files if name == taxonomy.name}
+        terms = [_term(config, taxonomy, slug, names.get((taxonomy.name, slug), slug),
+                       files.get((taxonomy.name, slug)), articles_by_slug.get(slug, []))
+                 for slug in slugs]
+        result[taxonomy.name] = tuple(sorted(terms, key=lambda term: (slugify(term.name), term.slug)))
+    return result
+
+
+def _term(config: Config, taxonomy: Taxonomy, slug: str, name: str, term_file: TermFile | None,
+          articles: list[ArticleSummary]) -> Term:
+    return Term(
+        taxonomy=taxonomy.name,
+        name=name,
+        slug=slug,
+        url=term_url(config, taxonomy, slug),
+        description=term_file.description if term_file else "",
+        body_html=term_file.body_html if term_file else "",
+        homepage=term_file.homepage if term_file else "",
+        articles=tuple(articles),
+        source_path=term_file.source_path if term_file else "",
+    )
+
+
+def _periods(config: Config, summaries: list[ArticleSummary], by_month: bool) -> tuple[Period, ...]:
+    grouped: dict[tuple[int, int | None], list[ArticleSummary]] = defaultdict(list)
+    for summary in summaries:
+        key = (summary.date.year, summary.date.month if by_month else None)
+        grouped[key].append(summary)
+    periods = []
+    for (year, month), articles in sorted(grouped.items(), key=lambda item: (item[0][0], item[0][1] or 0),
+                                          reverse=True):
+        url = month_url(config, year, month) if month else year_url(config, year)
+        periods.append(Period(year, month, url, tuple(articles)))
+    return tuple(periods)
+
+
+def _related(config: Config, summaries: list[ArticleSummary]) -> dict[str, tuple[ArticleSummary, ...]]:
+    """Up to five articles sharing the most topics and people (ties: the most recent), at least three."""
+    taxonomies = [t.name for t in config.taxonomies if t.field != "sources"]
+    positions_by_term: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, summary in enumerate(summaries):
+        for name in taxonomies:
+            for ref in summary.terms[name]:
+                positions_by_term[(name, ref.slug)].append(position)
+    related = {}
+    for position, summary in enumerate(summaries):
+        scores: Counter = Counter()
+        for name in taxonomies:
+            for ref in summary.terms[name]:
+                for other in _near(positions_by_term[(name, ref.slug)], position):
+                    if other != position:
+                        scores[other] += 1
+        # Positions are in newest-first order, so a lower position wins ties by recency.
+        best = sorted(scores, key=lambda other: (-scores[other], other))[:RELATED_MAX]
+        if len(best) < RELATED_MIN:
+            best += [other for other in _nearest(position, len(summaries)) if other not in best][
+                : RELATED_MIN - len(best)]
+        related[summary.url] = tuple(summaries[other] for other in best)
+    return related
+
+
+def _near(positions: list[int], position: int) -> list[int]:
+    if len(positions) <= 2 * _RELATED_WINDOW:
+        return positions
+    index = bisect.bisect_left(positions, position)
+    return positions[max(0, index - _RELATED_WINDOW): index + _RELATED_WINDOW]
+
+
+def _nearest(position: int, count: int) -> list[int]:
+    """Other articles ordered by distance in time, for filling a short related list."""
+    order = []
+    for distance in range(1, count):
+        for other in (position - distance, position + distance):
+            if 0 <= other < count:
+                order.append(other)
+        if len(order) >= RELATED_MAX:
+            break
+    return order

@@ -1,0 +1,116 @@
+"""The orchestrator: config -> discover -> parse -> assemble -> plan -> render -> write -> search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .assemble import assemble_site
+from .config import Config, load_config
+from .discover import discover_sources
+from .errors import BuildFailed, SourceError
+from .model import Article, Site, Source, StandalonePage, TermFile
+from .parse import parse_article, parse_page, parse_term_file
+from .plan import plan_jobs
+from .render import Renderer
+from .report import Reporter
+from .theme import load_theme, make_environment
+from .write import WriteReport, check_output_dir, write_outputs
+
+STATIC_PREFIX = "static/"
+
+
+@dataclass
+class BuildResult:
+    config: Config
+    site: Site
+    pages: int
+    write: WriteReport
+    warnings: list[SourceError] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+
+
+def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
+          search: bool = True, now: datetime | None = None,
+          index: Callable[[Config, Path, Reporter], None] | None = None) -> BuildResult:
+    """Build the site at `root`. Raises BuildFailed with every problem when anything is wrong."""
+    reporter = reporter or Reporter()
+    now = now or datetime.now(timezone.utc)
+    with reporter.stage("config"):
+        config = load_config(root, overrides)
+        output = check_output_dir(config.root / config.output_dir, config.root,
+                                  [config.content_dir, config.root / "themes"])
+        theme = load_theme(config)
+    with reporter.stage("discover"):
+        sources, problems = discover_sources(config)
+    with reporter.stage("parse"):
+        articles, pages, term_files, parse_problems = parse_sources(sources, config)
+        problems += parse_problems
+    with reporter.stage("assemble"):
+        site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
+        problems += assemble_problems
+    with reporter.stage("plan"):
+        jobs, plan_problems = plan_jobs(config, site)
+        problems += plan_problems
+    _stop_on_errors(problems, config, reporter)
+    with reporter.stage("render"):
+        static_files = theme.static_files()
+        renderer = Renderer(config, theme, make_environment(theme, config, {}))
+        files: dict[str, bytes] = {}
+        render_problems = []
+        for job in jobs:
+            try:
+                files[job.output_path] = renderer.render_job(job).data
+            except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
+                render_problems.append(renderer.template_error(job, exc))
+        _stop_on_errors(render_problems, config, reporter)
+        for relative, path in static_files.items():
+            files[STATIC_PREFIX + relative] = path.read_bytes()
+    search_hook = None
+    if search and config.search.enabled and index is not None:
+        def search_hook(staging: Path, _report: WriteReport) -> None:
+            with reporter.stage("search"):
+                index(config, staging, reporter)
+    with reporter.stage("write"):
+        report = write_outputs(output, files, keep_prefixes=("pagefind/",), before_swap=search_hook,
+                               force=search_hook is not None and not (output / "pagefind").is_dir())
+    _summarise(reporter, config, site, jobs, report)
+    return BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning],
+                       [job.output_path for job in jobs])
+
+
+def parse_sources(sources: list[Source], config: Config) -> tuple[
+        list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
+    articles, pages, term_files, problems = [], [], [], []
+    parsers = {"article": (parse_article, articles), "page": (parse_page, pages),
+               "term": (parse_term_file, term_files)}
+    for source in sources:
+        parse, bucket = parsers[source.kind]
+        value, found = parse(source, config)
+        problems += found
+        if value is not None:
+            bucket.append(value)
+    return articles, pages, term_files, problems
+
+
+def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Reporter) -> None:
+    errors = [p for p in problems if not p.is_warning or config.strict]
+    if errors:
+        raise BuildFailed([p.as_error() for p in errors] + [p for p in problems if p.is_warning and not config.strict])
+    for problem in sorted(problems):
+        reporter.problem(problem)
+
+
+def _summarise(reporter: Reporter, config: Config, site: Site, jobs: list, report: WriteReport) -> None:
+    reporter.info(f"{len(site.articles)} articles, {len(jobs)} pages: {len(report.written)} written, "
+                  f"{report.unchanged} unchanged, {len(report.pruned)} removed")
+    if site.excluded_future:
+        reporter.info(f"{site.excluded_future} future-dated article(s) not published (use --future to include)")
+    if site.excluded_drafts:
+        reporter.info(f"{site.excluded_drafts} draft(s) not published (use --drafts to include)")
+    if config.strict is False and reporter.verbosity >= 2:
+        total = sum(reporter.timings.values())
+        reporter.detail(f"  total      {total * 1000:8.1f} ms")

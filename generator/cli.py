@@ -1,0 +1,93 @@
+"""Command line: `build`, `new`, `serve`, `check`. Flags become config overrides; no logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .errors import BuildFailed, UsageError
+from .report import Reporter
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="news-archive",
+                                     description="Build, preview and check a static news archive.")
+    parser.add_argument("--version", action="version", version=f"news-archive {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build = commands.add_parser("build", help="build the site into output/",
+                                description="Build the site into its output directory.")
+    _site_options(build)
+    build.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
+    build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    loudness = build.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="print stage timings and details")
+
+    new = commands.add_parser("new", help="create a new article file",
+                              description="Create a dated draft article and print its path.")
+    new.add_argument("title", help="the article's title, e.g. \"Titre de l'article\"")
+    new.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: current folder)")
+    return parser
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: current folder)")
+    parser.add_argument("--drafts", action="store_true", default=None, help="include draft articles")
+    parser.add_argument("--future", action="store_true", default=None, help="include future-dated articles")
+    parser.add_argument("--base-url", metavar="URL", help="public URL of the site, e.g. https://example.org/archive/")
+    parser.add_argument("--output", metavar="DIR", type=Path, help="output directory (default: output)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "new":
+            return _new(args)
+    except BuildFailed as failed:
+        for error in failed.errors:
+            print(error.format(), file=sys.stderr)
+        count = sum(not e.is_warning for e in failed.errors)
+        print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - an internal error still gets a sentence, not a traceback
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details, "
+              "and please report it)", file=sys.stderr)
+        return EXIT_CONTENT
+    return EXIT_USAGE
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .search import index_search
+
+    reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
+    overrides = {"drafts": args.drafts, "future": args.future, "base_url": args.base_url,
+                 "output_dir": args.output, "strict": args.strict}
+    build(args.root.resolve(), overrides, reporter, search=not args.no_search, index=index_search)
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .new import create_article
+
+    path = create_article(args.root.resolve(), args.title, datetime.now().astimezone())
+    print(os.path.relpath(path))
+    return EXIT_OK

@@ -1,0 +1,334 @@
+"""`site.toml` -> a frozen `Config`. Unknown keys are errors that suggest the closest valid key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import zoneinfo
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import BuildFailed, SourceError, did_you_mean
+
+CONFIG_FILE = "site.toml"
+
+# Front-matter fields an article understands; taxonomy fields are added from the config.
+ARTICLE_FIELDS = ("title", "date", "updated", "lang", "summary", "slug", "draft", "image", "aliases", "sources")
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One way of classifying articles (topics, people, sources, ...), declared in `[[taxonomies]]`."""
+
+    name: str  # identifier, also the folder of its term files under content/
+    title: str  # plural label shown to readers ("Thèmes")
+    singular: str  # singular label ("Thème")
+    field: str  # front-matter field it reads
+    segment: str  # URL segment: /<segment>/<term>/
+    paginate_by: int
+    feed: bool
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    enabled: bool = True
+    limit: int = 20
+    full_content: bool = True
+
+
+@dataclass(frozen=True)
+class FrontMatterConfig:
+    """How to read front matter written for other generators (Jekyll, Hugo) without editing it."""
+
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # our field -> their names
+    ignore: tuple[str, ...] = ()  # their fields we knowingly drop, without a warning
+    date_from_filename: bool = False  # Jekyll's YYYY-MM-DD-slug.md
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build depends on besides the content itself."""
+
+    root: Path
+    title: str
+    base_url: str
+    language: str = "en"
+    timezone: str = "UTC"
+    description: str = ""
+    author: str = ""
+    theme: str = "default"
+    paginate_by: int = 10
+    taxonomies: tuple[Taxonomy, ...] = ()
+    feeds: FeedConfig = FeedConfig()
+    front_matter: FrontMatterConfig = FrontMatterConfig()
+    search: SearchConfig = SearchConfig()
+    output_dir: Path = Path("output")
+    drafts: bool = False
+    future: bool = False
+    strict: bool = False
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, always starting and ending with '/' ("/archive/")."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever anything that can change the output changes."""
+        data = asdict(self)
+        data["root"] = data["output_dir"] = ""
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def taxonomy(self, name: str) -> Taxonomy:
+        return next(t for t in self.taxonomies if t.name == name)
+
+
+DEFAULT_TAXONOMIES = (
+    {"name": "topics", "title": "Topics", "singular": "Topic"},
+    {"name": "people", "title": "People", "singular": "Person"},
+    {"name": "sources", "title": "Sources", "singular": "Source"},
+)
+
+_TOP_KEYS = {
+    "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
+    "taxonomies", "feeds", "front_matter", "search",
+}
+_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed"}
+_FEED_KEYS = {f.name for f in fields(FeedConfig)}
+_FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
+_SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class _Checker:
+    """Collects every problem of the config file so they are reported once."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+        self.errors: list[SourceError] = []
+
+    def line_of(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\]|\.)")
+        return next((n for n, line in enumerate(self.lines, 1) if pattern.match(line)), None)
+
+    def error(self, key: str, message: str, hint: str = "") -> None:
+        self.errors.append(SourceError(self.path.name, self.line_of(key), None, message, hint))
+
+    def check_keys(self, table: dict, allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or f"valid keys: {', '.join(sorted(allowed))}"
+                self.error(key, f"unknown key '{key}' in {where}", hint)
+
+    def typed(self, table: dict, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        value = table.get(key, default)
+        if isinstance(value, bool) and kind in (int, str):
+            self.error(key, f"'{key}' must be a {kind.__name__}, not a boolean")
+            return default
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.error(key, f"'{key}' must be a {names}, got {value!r}")
+            return default
+        return value
+
+    def positive(self, table: dict, key: str, default: int) -> int:
+        value = self.typed(table, key, int, default)
+        if value < 1:
+            self.error(key, f"'{key}' must be at least 1, got {value}")
+            return default
+        return value
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read `root/site.toml`, apply command-line overrides, and validate everything at once."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildFailed([SourceError(CONFIG_FILE, None, None, "no site.toml in " + str(root),
+                                       "run the command from the site's folder, or pass --root")]) from None
+    except UnicodeDecodeError as exc:
+        raise BuildFailed([SourceError(CONFIG_FILE, None, None, f"not valid UTF-8: {exc.reason}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        raise BuildFailed([SourceError(CONFIG_FILE, line, col, f"invalid TOML: {message}")]) from None
+    checker = _Checker(path, text)
+    config = _build_config(root, raw, checker)
+    if checker.errors:
+        raise BuildFailed(checker.errors)
+    return apply_overrides(config, overrides or {})
+
+
+def apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
+    """Command-line flags win over the file; `None` means "not given"."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if "base_url" in given:
+        given["base_url"] = _normalise_base_url(given["base_url"])
+        if given["base_url"] is None:
+            raise BuildFailed([SourceError("--base-url", None, None,
+                                           f"invalid base URL {overrides['base_url']!r}",
+                                           "use an absolute http(s) URL such as https://example.org/archive/")])
+    if "output_dir" in given:
+        given["output_dir"] = Path(given["output_dir"])
+    return replace(config, **given)
+
+
+def _normalise_base_url(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
+    checker.check_keys(raw, _TOP_KEYS, "site.toml")
+    title = checker.typed(raw, "title", str, "")
+    if not title.strip():
+        checker.error("title", "'title' is required", 'add title = "My archive" to site.toml')
+    base_url = _normalise_base_url(checker.typed(raw, "base_url", str, "http://localhost/"))
+    if base_url is None:
+        checker.error("base_url", f"invalid base_url {raw.get('base_url')!r}",
+                      "use an absolute http(s) URL such as https://example.org/")
+        base_url = "http://localhost/"
+    timezone = checker.typed(raw, "timezone", str, "UTC")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        checker.error("timezone", f"unknown time zone {timezone!r}", "use an IANA name such as 'Europe/Paris'")
+        timezone = "UTC"
+    language = checker.typed(raw, "language", str, "en")
+    if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", language):
+        checker.error("language", f"invalid language code {language!r}", "use a code such as 'fr' or 'en'")
+        language = "en"
+    return Config(
+        root=root,
+        title=title,
+        base_url=base_url,
+        language=language,
+        timezone=timezone,
+        description=checker.typed(raw, "description", str, ""),
+        author=checker.typed(raw, "author", str, ""),
+        theme=checker.typed(raw, "theme", str, "default"),
+        paginate_by=checker.positive(raw, "paginate_by", 10),
+        taxonomies=_taxonomies(raw, checker),
+        feeds=_feeds(raw, checker),
+        front_matter=_front_matter(raw, checker),
+        search=_search(raw, checker),
+    )
+
+
+def _subtable(raw: dict, key: str, checker: _Checker) -> dict:
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        checker.error(key, f"'{key}' must be a table ([{key}])")
+        return {}
+    return table
+
+
+def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
+    entries = raw.get("taxonomies", DEFAULT_TAXONOMIES)
+    if not isinstance(entries, list | tuple) or not all(isinstance(e, dict) for e in entries):
+        checker.error("taxonomies", "'taxonomies' must be an array of tables ([[taxonomies]])")
+        return ()
+    taxonomies: list[Taxonomy] = []
+    for entry in entries:
+        checker.check_keys(entry, _TAXONOMY_KEYS, "[[taxonomies]]")
+        name = checker.typed(entry, "name", str, "")
+        if not _NAME.match(name):
+            checker.error("name", f"taxonomy name {name!r} must be lowercase letters, digits, '-' or '_'")
+            continue
+        segment = checker.typed(entry, "segment", str, name).strip("/")
+        if not _NAME.match(segment):
+            checker.error("segment", f"taxonomy segment {segment!r} must be lowercase letters, digits, '-'")
+            segment = name
+        taxonomies.append(Taxonomy(
+            name=name,
+            title=checker.typed(entry, "title", str, name.capitalize()),
+            singular=checker.typed(entry, "singular", str, name.capitalize()),
+            field=checker.typed(entry, "field", str, name),
+            segment=segment,
+            paginate_by=checker.positive(entry, "paginate_by", raw.get("paginate_by", 10)
+                                         if isinstance(raw.get("paginate_by"), int) else 10),
+            feed=checker.typed(entry, "feed", bool, True),
+        ))
+    _check_unique(taxonomies, checker)
+    return tuple(taxonomies)
+
+
+_RESERVED_SEGMENTS = {"page", "pagefind", "search", "recherche", "archives", "static", "feed.xml"}
+
+
+def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
+    for attribute in ("name", "segment", "field"):
+        seen: set[str] = set()
+        for taxonomy in taxonomies:
+            value = getattr(taxonomy, attribute)
+            if value in seen:
+                checker.error(attribute, f"two taxonomies share the {attribute} {value!r}")
+            seen.add(value)
+    for taxonomy in taxonomies:
+        if taxonomy.segment in _RESERVED_SEGMENTS or taxonomy.segment.isdigit():
+            checker.error("segment", f"taxonomy segment {taxonomy.segment!r} is reserved for other pages")
+        if taxonomy.field in ARTICLE_FIELDS and taxonomy.field != "sources":
+            checker.error("field", f"taxonomy field {taxonomy.field!r} is already an article field")
+
+
+def _feeds(raw: dict, checker: _Checker) -> FeedConfig:
+    table = _subtable(raw, "feeds", checker)
+    checker.check_keys(table, _FEED_KEYS, "[feeds]")
+    return FeedConfig(
+        enabled=checker.typed(table, "enabled", bool, True),
+        limit=checker.positive(table, "limit", 20),
+        full_content=checker.typed(table, "full_content", bool, True),
+    )
+
+
+def _front_matter(raw: dict, checker: _Checker) -> FrontMatterConfig:
+    table = _subtable(raw, "front_matter", checker)
+    checker.check_keys(table, _FRONT_MATTER_KEYS, "[front_matter]")
+    aliases_table = table.get("aliases", {})
+    aliases: dict[str, tuple[str, ...]] = {}
+    if not isinstance(aliases_table, dict):
+        checker.error("aliases", "[front_matter] aliases must be a table: our_field = ['their_field']")
+        aliases_table = {}
+    for ours, theirs in aliases_table.items():
+        names = [theirs] if isinstance(theirs, str) else theirs
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            checker.error(ours, f"alias for {ours!r} must be a field name or a list of names")
+            continue
+        aliases[ours] = tuple(names)
+    ignore = checker.typed(table, "ignore", list, [])
+    return FrontMatterConfig(
+        aliases=aliases,
+        ignore=tuple(str(name) for name in ignore),
+        date_from_filename=checker.typed(table, "date_from_filename", bool, False),
+    )
+
+
+def _search(raw: dict, checker: _Checker) -> SearchConfig:
+    table = _subtable(raw, "search", checker)
+    checker.check_keys(table, _SEARCH_KEYS, "[search]")
+    return SearchConfig(enabled=checker.typed(table, "enabled", bool, True))

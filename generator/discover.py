@@ -1,0 +1,120 @@
+"""Walk content/ into `Source` records: articles, standalone pages and term files.
+
+Only regular, non-hidden `*.md` files are read. Symlinks are followed only when they resolve inside
+content/; loops, dangling links, FIFOs and editor leftovers are skipped without ever blocking.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+from .config import Config
+from .errors import ContentError, SourceError
+from .model import Source
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+_EDITOR_LEFTOVER = re.compile(r"(^[.#~]|~$|^4913$|\.sw[a-p]$|\.tmp$|\.bak$|^#.*#$)")
+
+
+def is_content_name(name: str) -> bool:
+    """True for a file name we read: `*.md`, not hidden, not an editor's temporary or backup file."""
+    return name.endswith(".md") and not _EDITOR_LEFTOVER.search(name) and len(name) > 3
+
+
+def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
+    """Every readable content file, sorted by path, plus problems found while walking."""
+    content = config.content_dir
+    problems: list[SourceError] = []
+    if not content.is_dir():
+        return [], [SourceError("content/", None, None, "no content/ folder",
+                                "create content/articles/ and put Markdown articles there")]
+    term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
+    sources: list[Source] = []
+    for relative, path in _walk(content, problems):
+        top, _, rest = relative.partition("/")
+        if top == "articles" and rest:
+            sources.append(Source(relative, "article", path))
+        elif top == "pages" and rest:
+            sources.append(Source(relative, "page", path))
+        elif top in term_folders and rest and "/" not in rest:
+            sources.append(Source(relative, "term", path, taxonomy=term_folders[top]))
+        else:
+            problems.append(SourceError("content/" + relative, None, None, "file is outside any known content folder, skipped",
+                                        "articles go under content/articles/, pages under content/pages/",
+                                        "warning"))
+    return sorted(sources, key=lambda source: source.source_path), problems
+
+
+def _walk(content: Path, problems: list[SourceError]):
+    """Yield (relative path, absolute path) of candidate files, safely."""
+    root_real = os.path.realpath(content)
+    visited_dirs = {root_real}
+    pending = [(content, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(SourceError("content/" + prefix, None, None, f"cannot read folder: {exc.strerror}"))
+            continue
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.name.startswith("."):
+                continue
+            kind = _kind(entry, root_real, relative, problems)
+            if kind == "dir":
+                real = os.path.realpath(entry.path)
+                if real not in visited_dirs:  # symlink loops and doubles end here
+                    visited_dirs.add(real)
+                    pending.append((Path(entry.path), relative + "/"))
+            elif kind == "file" and is_content_name(entry.name):
+                yield relative, Path(entry.path)
+
+
+def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[SourceError]) -> str:
+    if entry.is_symlink():
+        real = os.path.realpath(entry.path)
+        if not (real == root_real or real.startswith(root_real + os.sep)):
+            if entry.name.endswith(".md"):
+                problems.append(SourceError("content/" + relative, None, None, "symlink leads outside content/, skipped",
+                                            "", "warning"))
+            return "skip"
+        if not os.path.exists(real):
+            problems.append(SourceError("content/" + relative, None, None, "dangling symlink, skipped", "", "warning"))
+            return "skip"
+    try:
+        mode = os.stat(entry.path).st_mode
+    except OSError:
+        return "skip"  # vanished or looping link
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "skip"  # FIFOs, sockets, devices: opening them could block forever
+
+
+def read_source(source: Source) -> str:
+    """The file's text: UTF-8 with or without BOM, newlines normalised. Raises SourceError-bearing errors."""
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(SourceError(source.display_path, None, None,
+                                           f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes",
+                                           "split it or move large data out of content/"))
+        data = source.path.read_bytes()
+    except OSError as exc:
+        raise ContentError(SourceError(source.display_path, None, None, f"cannot read file: {exc.strerror}")) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ContentError(SourceError(source.display_path, line, col,
+                                       f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                                       "save the file as UTF-8")) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")

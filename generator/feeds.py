@@ -1,0 +1,60 @@
+"""Atom feeds, built as XML trees: well-formed by construction, whatever the content holds."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from .config import Config
+from .text import xml_safe
+from .urls import absolute_url
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {key.replace("_", ":"): xml_safe(v) for key, v in attributes.items()})
+    if text is not None:
+        element.text = xml_safe(text)
+    return element
+
+
+def render_atom(config: Config, context: dict[str, Any]) -> bytes:
+    """An Atom 1.0 feed from a feed job's context (title, page_url, url, entries)."""
+    entries = context["entries"]
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
+    _add(feed, "title", context["title"])
+    if config.description:
+        _add(feed, "subtitle", config.description)
+    _add(feed, "link", rel="self", type="application/atom+xml", href=absolute_url(config, context["url"]))
+    _add(feed, "link", rel="alternate", type="text/html", href=absolute_url(config, context["page_url"]))
+    _add(feed, "id", absolute_url(config, context["url"]))
+    # The newest change among the entries, not the build time: the same input gives the same feed.
+    stamps = [entry.summary.updated or entry.summary.date for entry in entries]
+    _add(feed, "updated", max(stamps).isoformat() if stamps else "1970-01-01T00:00:00+00:00")
+    author = _add(feed, "author")
+    _add(author, "name", config.author or config.title)
+    _add(feed, "generator", "news-archive")
+    for entry in entries:
+        _entry(feed, config, entry)
+    ET.indent(feed)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+
+
+def _entry(feed: ET.Element, config: Config, entry: Any) -> None:
+    summary = entry.summary
+    url = absolute_url(config, summary.url)
+    element = _add(feed, "entry")
+    _add(element, "title", summary.title)
+    _add(element, "link", rel="alternate", type="text/html", href=url)
+    _add(element, "id", url)
+    _add(element, "published", summary.date.isoformat())
+    _add(element, "updated", (summary.updated or summary.date).isoformat())
+    for refs in summary.terms.values():
+        for ref in refs:
+            _add(element, "category", term=ref.slug, label=ref.name, scheme=absolute_url(config, ref.url))
+    if summary.summary:
+        _add(element, "summary", summary.summary, type="text")
+    if entry.body_html:
+        # xml:base lets readers resolve the body's relative links against the article's own URL.
+        _add(element, "content", entry.body_html, type="html", xml_base=url, xml_lang=summary.lang)

@@ -1,0 +1,78 @@
+"""Template filters and functions: localised dates, UI strings, absolute URLs, assets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, get_month_names
+
+from .config import Config
+from .urls import absolute_url
+
+if TYPE_CHECKING:
+    from .theme import Theme
+
+
+@lru_cache(maxsize=64)
+def _locale(lang: str) -> Locale:
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def _lang(context: jinja2.runtime.Context) -> str:
+    return context.get("lang") or "en"
+
+
+def install_filters(environment: jinja2.Environment, config: Config, theme: "Theme",
+                    asset_urls: dict[str, str]) -> None:
+    strings = theme.strings
+
+    @jinja2.pass_context
+    def date(context, value: datetime, style: str = "long") -> str:
+        """"23 novembre 2026" in French, "November 23, 2026" in English."""
+        return format_date(value.date(), style, locale=_locale(_lang(context)))
+
+    @jinja2.pass_context
+    def date_time(context, value: datetime, style: str = "long") -> str:
+        return format_datetime(value, "d MMMM y, HH:mm" if style == "long" else style,
+                               tzinfo=value.tzinfo, locale=_locale(_lang(context)))
+
+    @jinja2.pass_context
+    def month_name(context, month: int, year: int | None = None) -> str:
+        name = get_month_names("wide", "stand-alone", locale=_locale(_lang(context)))[month]
+        name = name[:1].upper() + name[1:]
+        return f"{name} {year}" if year else name
+
+    @jinja2.pass_context
+    def translate(context, key: str, **values) -> str:
+        """A UI string in the page's language, falling back to English, then to the key itself."""
+        lang = _lang(context).split("-")[0]
+        text = strings.get(lang, {}).get(key) or strings.get("en", {}).get(key) or key
+        return text.format(**values) if values else text
+
+    @jinja2.pass_context
+    def plural(context, count: int, key: str) -> str:
+        """`{{ 3 | plural('article') }}` -> "3 articles", with the strings `article_one` / `article_other`."""
+        form = "one" if count == 1 or (count == 0 and _lang(context).startswith("fr")) else "other"
+        return translate(context, f"{key}_{form}", count=count)
+
+    def asset(path: str) -> str:
+        """The URL of a theme static file (content-hashed name when available)."""
+        return asset_urls.get(path, config.base_path + "static/" + path)
+
+    environment.filters.update(
+        date=date,
+        date_time=date_time,
+        month_name=month_name,
+        isodate=lambda value: value.isoformat(),
+        day=lambda value: value.date().isoformat(),
+        absolute=lambda url: absolute_url(config, url),
+        plural=plural,
+    )
+    environment.globals.update(t=translate, asset=asset, theme_params=theme.params)

@@ -1,0 +1,31 @@
+"""`news-archive new`: a dated draft article with every front-matter field ready to fill in."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from .config import load_config
+from .errors import UsageError
+from .text import slugify
+
+
+def create_article(root: Path, title: str, now: datetime) -> Path:
+    """Write content/articles/YYYY/<slug>.md and return its path; never overwrites a file."""
+    config = load_config(root)
+    title = " ".join(title.split())
+    slug = slugify(title)
+    if not slug:
+        raise UsageError(f"the title {title!r} has no letters or digits to make a file name from")
+    local = now.astimezone(config.tz).replace(microsecond=0)
+    path = config.content_dir / "articles" / f"{local.year:04d}" / f"{slug}.md"
+    if path.exists():
+        raise UsageError(f"{path} already exists; choose another title or edit that file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fields = [f"title: {json.dumps(title, ensure_ascii=False)}", f"date: {local.isoformat()}",
+              f"lang: {config.language.split('-')[0]}", 'summary: ""']
+    fields += [f"{taxonomy.field}: []" for taxonomy in config.taxonomies]
+    fields += ["draft: true"]
+    path.write_text("---\n" + "\n".join(fields) + "\n---\n\n", encoding="utf-8")
+    return path

@@ -1,0 +1,331 @@
+"""`Source` -> `Article`, `StandalonePage` or `TermFile`. Pure and cacheable: it runs in workers.
+
+Every field goes through a converter; each problem becomes a located `SourceError` and the file's other
+problems are still collected, so one build reports everything at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from .config import ARTICLE_FIELDS, Config
+from .errors import ContentError, SourceError, did_you_mean
+from .frontmatter import (
+    FieldError,
+    FrontMatter,
+    check_url,
+    parse_datetime_text,
+    parse_front_matter,
+    to_bool,
+    to_datetime,
+    to_mapping,
+    to_names,
+    to_text,
+)
+from .discover import read_source
+from .markdown import html_to_text, render_markdown, shorten
+from .model import Article, Citation, Image, Source, StandalonePage, TermFile
+from .text import clean_field, slugify
+
+_LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
+_JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
+PAGE_FIELDS = ("title", "slug", "lang", "summary", "menu", "weight", "draft")
+TERM_FIELDS = ("title", "description", "aliases", "homepage")
+
+
+class _Fields:
+    """Reads converted fields from a front matter, collecting each problem instead of stopping."""
+
+    def __init__(self, source_path: str, front: FrontMatter, fields: dict[str, yaml.Node]):
+        self.source_path = source_path
+        self.front = front
+        self.fields = fields
+        self.problems: list[SourceError] = []
+
+    def get(self, name: str, convert: Callable[..., Any], *args: Any, default: Any = None) -> Any:
+        node = self.fields.get(name)
+        if node is None:
+            return default
+        try:
+            return convert(node, name, *args)
+        except FieldError as exc:
+            self.problems.append(self.front.error(self.source_path, exc).error)
+            return default
+
+    def problem(self, message: str, name: str | None = None, hint: str = "", severity: str = "error") -> None:
+        node = self.front.keys.get(name) if name else None
+        line, col = self.front.line_of(node) if node is not None else (1, None)
+        self.problems.append(SourceError(self.source_path, line, col, message, hint, severity))
+
+
+def _read(source: Source) -> FrontMatter:
+    return parse_front_matter(source.display_path, read_source(source))
+
+
+def _known_fields(front: FrontMatter, known: tuple[str, ...], config: Config,
+                  source_path: str) -> tuple[dict[str, yaml.Node], list[SourceError]]:
+    """Map the site's field aliases onto our names; warn about keys nobody reads."""
+    theirs_to_ours = {theirs: ours for ours, names in config.front_matter.aliases.items() for theirs in names}
+    fields: dict[str, yaml.Node] = {}
+    warnings: list[SourceError] = []
+    for key, node in front.fields.items():
+        if key in known:
+            fields[key] = node
+        elif key in theirs_to_ours:
+            fields.setdefault(theirs_to_ours[key], node)
+        elif key not in config.front_matter.ignore:
+            line, col = front.line_of(front.keys[key])
+            hint = did_you_mean(key, known) or "remove it, or list it in [front_matter] ignore in site.toml"
+            warnings.append(SourceError(source_path, line, col, f"unknown front-matter key '{clean_field(key)}'",
+                                        hint, "warning"))
+    # Our own name wins over an alias when both are present.
+    for key in known:
+        if key in front.fields:
+            fields[key] = front.fields[key]
+    return fields, warnings
+
+
+def article_fields(config: Config) -> tuple[str, ...]:
+    return ARTICLE_FIELDS + tuple(t.field for t in config.taxonomies if t.field not in ARTICLE_FIELDS)
+
+
+def parse_article(source: Source, config: Config) -> tuple[Article | None, list[SourceError]]:
+    """Parse one article file; returns the article (None on any error) and every problem found."""
+    try:
+        front = _read(source)
+    except ContentError as exc:
+        return None, [exc.error]
+    fields, warnings = _known_fields(front, article_fields(config), config, source.display_path)
+    reader = _Fields(source.display_path, front, fields)
+    reader.problems.extend(warnings)
+    tz = config.tz
+
+    title = clean_field(reader.get("title", to_text, default=""))
+    if "title" not in fields:
+        reader.problem("missing 'title'", hint="add a line 'title: ...' to the front matter")
+    elif not title:
+        reader.problem("'title' is empty", "title")
+
+    file_date, file_slug = _jekyll_name(source, config)
+    date = reader.get("date", to_datetime, tz)
+    if "date" not in fields:
+        if file_date:
+            date = parse_datetime_text(file_date, tz, None, "date")
+        else:
+            reader.problem("missing 'date'", hint="add a line 'date: YYYY-MM-DD' to the front matter")
+    updated = reader.get("updated", to_datetime, tz)
+    if date and updated and updated < date:
+        reader.problem("'updated' is before 'date'", "updated", "check both dates", "warning")
+
+    lang = _language(reader, config)
+    slug = _slug(reader, title, file_slug or _stem(source))
+    citations = reader.get("sources", _citations, default=())
+    terms = _terms(reader, config, citations)
+    image = reader.get("image", _image, default=None)
+    aliases = reader.get("aliases", _aliases, default=())
+    draft = reader.get("draft", to_bool, default=False)
+    summary = html_to_text(clean_field(reader.get("summary", to_text, default="")))
+    body = _body(reader, front)
+
+    if any(not p.is_warning for p in reader.problems) or body is None or date is None:
+        return None, reader.problems
+    return Article(
+        source_path=source.source_path,
+        title=title,
+        date=date,
+        updated=updated,
+        lang=lang,
+        summary=summary or shorten(body.first_paragraph),
+        slug=slug,
+        terms=terms,
+        citations=citations,
+        draft=draft,
+        image=image,
+        aliases=aliases,
+        body_html=body.html,
+        toc=body.toc,
+        word_count=body.word_count,
+        source_line=front.body_line,
+    ), reader.problems
+
+
+def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, list[SourceError]]:
+    """Parse a standalone page (content/pages/*.md)."""
+    try:
+        front = _read(source)
+    except ContentError as exc:
+        return None, [exc.error]
+    fields, warnings = _known_fields(front, PAGE_FIELDS, config, source.display_path)
+    reader = _Fields(source.display_path, front, fields)
+    reader.problems.extend(warnings)
+    title = clean_field(reader.get("title", to_text, default=""))
+    if not title:
+        reader.problem("missing or empty 'title'", "title", "add a line 'title: ...' to the front matter")
+    slug = _slug(reader, title, _stem(source))
+    weight_text = reader.get("weight", to_text, default="0")
+    if not re.fullmatch(r"-?\d{1,6}", weight_text.strip()):
+        reader.problem(f"'weight' must be a whole number, got {weight_text!r}", "weight")
+        weight_text = "0"
+    body = _body(reader, front)
+    if any(not p.is_warning for p in reader.problems) or body is None:
+        return None, reader.problems
+    if reader.get("draft", to_bool, default=False) and not config.drafts:
+        return None, reader.problems
+    return StandalonePage(
+        source_path=source.source_path,
+        title=title,
+        slug=slug,
+        lang=_language(reader, config),
+        summary=html_to_text(clean_field(reader.get("summary", to_text, default=""))) or shorten(body.first_paragraph),
+        body_html=body.html,
+        menu=reader.get("menu", to_bool, default=False),
+        weight=int(weight_text),
+    ), reader.problems
+
+
+def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, list[SourceError]]:
+    """Parse a term file (content/topics/starlink.md): display name, description, aliases, homepage."""
+    try:
+        front = _read(source)
+    except ContentError as exc:
+        return None, [exc.error]
+    fields, warnings = _known_fields(front, TERM_FIELDS, config, source.display_path)
+    reader = _Fields(source.display_path, front, fields)
+    reader.problems.extend(warnings)
+    slug = slugify(_stem(source))
+    if not slug:
+        reader.problem("the file name gives an empty term slug", hint="rename the file, e.g. starlink.md")
+    homepage = reader.get("homepage", to_text, default="")
+    if homepage:
+        homepage = reader.get("homepage", lambda node, name: check_url(to_text(node, name), node, name), default="")
+    names = reader.get("aliases", to_names, default=())
+    body = _body(reader, front)
+    if any(not p.is_warning for p in reader.problems) or body is None:
+        return None, reader.problems
+    return TermFile(
+        source_path=source.source_path,
+        taxonomy=source.taxonomy,
+        slug=slug,
+        title=clean_field(reader.get("title", to_text, default="")) or _stem(source),
+        description=html_to_text(clean_field(reader.get("description", to_text, default=""))),
+        aliases=tuple(clean_field(name) for name, _ in names),
+        homepage=homepage,
+        body_html=body.html,
+    ), reader.problems
+
+
+# --- Field helpers ---------------------------------------------------------------------------------------
+
+
+def _stem(source: Source) -> str:
+    return source.path.name[: -len(".md")]
+
+
+def _jekyll_name(source: Source, config: Config) -> tuple[str, str]:
+    if not config.front_matter.date_from_filename:
+        return "", ""
+    match = _JEKYLL_NAME.match(source.path.name)
+    return (match.group(1), match.group(2)) if match else ("", "")
+
+
+def _language(reader: _Fields, config: Config) -> str:
+    """One code per language (`fr-FR` -> `fr`): Pagefind builds one index per distinct code."""
+    lang = reader.get("lang", to_text, default="").strip()
+    if not lang:
+        return config.language.split("-")[0].lower()
+    if not _LANG.match(lang):
+        reader.problem(f"invalid language code {lang!r}", "lang", "use a code such as 'fr' or 'en'")
+        return config.language
+    return re.split(r"[-_]", lang)[0].lower()
+
+
+def _slug(reader: _Fields, title: str, fallback: str) -> str:
+    given = reader.get("slug", to_text, default="")
+    if given.strip():
+        slug = slugify(given)
+        if not slug:
+            reader.problem(f"'slug' {given!r} has no letters or digits", "slug", "use e.g. 'my-article'")
+        return slug
+    return slugify(title) or slugify(fallback) or "untitled"
+
+
+def _terms(reader: _Fields, config: Config, citations: tuple[Citation, ...]) -> dict[str, tuple[str, ...]]:
+    terms: dict[str, tuple[str, ...]] = {}
+    for taxonomy in config.taxonomies:
+        if taxonomy.field == "sources":
+            names = [citation.name for citation in citations]
+        else:
+            names = [clean_field(name) for name, _ in reader.get(taxonomy.field, to_names, default=())]
+        unique: dict[str, str] = {}
+        for name in names:
+            if name and slugify(name):
+                unique.setdefault(slugify(name), name)  # "Taïwan" and "Taiwan" in one list count once
+            elif name:
+                reader.problem(f"{taxonomy.field} entry {name!r} has no letters or digits", taxonomy.field)
+        terms[taxonomy.name] = tuple(unique.values())
+    return terms
+
+
+def _citations(node: yaml.Node, name: str) -> tuple[Citation, ...]:
+    if isinstance(node, yaml.MappingNode):
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark)
+    if isinstance(node, yaml.ScalarNode):
+        return tuple(Citation(clean_field(text)) for text, _ in to_names(node, name))
+    citations = []
+    for item in node.value:
+        if isinstance(item, yaml.ScalarNode):
+            text = clean_field(to_text(item, name))
+            if text:
+                citations.append(Citation(text))
+            continue
+        values = to_mapping(item, name, {"name", "url", "title", "date"})
+        if not values.get("name", ("",))[0]:
+            raise FieldError(f"each entry of '{name}' needs a 'name'", item,
+                             "e.g. - {name: Wall Street Journal, url: https://...}")
+        url_text, url_node = values.get("url", ("", None))
+        citations.append(Citation(
+            name=clean_field(values["name"][0]),
+            url=check_url(url_text, url_node, f"{name}.url") if url_text else "",
+            title=clean_field(values.get("title", ("",))[0]),
+            date=clean_field(values.get("date", ("",))[0]),
+        ))
+    return tuple(citations)
+
+
+def _image(node: yaml.Node, name: str) -> Image | None:
+    if isinstance(node, yaml.ScalarNode):
+        src = to_text(node, name).strip()
+        return Image(check_url(src, node, name)) if src else None
+    values = to_mapping(node, name, {"src", "alt", "caption"})
+    src, src_node = values.get("src", ("", node))
+    if not src:
+        raise FieldError(f"'{name}' needs a 'src'", node, "e.g. image: {src: /images/photo.jpg, alt: ...}")
+    return Image(check_url(src, src_node, f"{name}.src"), clean_field(values.get("alt", ("",))[0]),
+                 clean_field(values.get("caption", ("",))[0]))
+
+
+def _aliases(node: yaml.Node, name: str) -> tuple[str, ...]:
+    paths = []
+    for text, item in to_names(node, name):
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text) or text.startswith("//"):
+            raise FieldError(f"'{name}' entries must be paths on this site such as /2019/05/old-slug/, "
+                             f"not {text!r}", item)
+        segments = [segment for segment in text.split("/") if segment not in ("", ".")]
+        if ".." in segments or "\\" in text or "\x00" in text:
+            raise FieldError(f"'{name}' entry {text!r} must not contain '..', '\\' or NUL", item)
+        paths.append("/" + "/".join(segments) + ("/" if segments and "." not in segments[-1] else ""))
+    return tuple(paths)
+
+
+def _body(reader: _Fields, front: FrontMatter):
+    try:
+        return render_markdown(front.body)
+    except RecursionError:
+        reader.problems.append(SourceError(reader.source_path, front.body_line, None,
+                                           "the Markdown body is nested too deeply to convert",
+                                           "simplify deeply nested lists or quotes"))
+        return None

@@ -1,0 +1,23 @@
+"""sitemap.xml, built as an XML tree."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from .config import Config
+from .text import xml_safe
+from .urls import absolute_url
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def render_sitemap(config: Config, context: dict[str, Any]) -> bytes:
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP})
+    for entry in context["entries"]:
+        element = ET.SubElement(urlset, "url")
+        ET.SubElement(element, "loc").text = xml_safe(absolute_url(config, entry.url))
+        if entry.lastmod is not None:
+            ET.SubElement(element, "lastmod").text = entry.lastmod.date().isoformat()
+    ET.indent(urlset)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="utf-8") + b"\n"

@@ -1,0 +1,46 @@
+"""Small text rules shared by every stage: what may reach a terminal, XML, or a URL."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 controls except tab/newline/carriage return, DEL, C1 controls: invalid in XML 1.0 or dangerous in terminals.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Lone surrogates and non-characters cannot be encoded in UTF-8 XML either.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters shown as escapes instead of being interpreted."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def xml_safe(text: str) -> str:
+    """Drop characters that XML 1.0 forbids, so feeds and sitemaps stay well-formed whatever the content."""
+    return _XML_INVALID.sub("", text)
+
+
+def clean_field(text: str) -> str:
+    """A single-line field (title, name): controls removed, whitespace folded, NFC-normalised."""
+    text = _CONTROL.sub(" ", text)
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o",
+                            "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "þ": "th", "ð": "d", "ı": "i",
+                            "’": "-", "'": "-"})
+
+
+def slugify(text: str) -> str:
+    """A URL segment from a title or name: "Taïwan" -> "taiwan", "L’État" -> "l-etat".
+
+    Latin accents are transliterated; letters of other scripts (Cyrillic, Greek, CJK) are kept as they are,
+    because dropping them would give empty or colliding slugs. Anything that is not a letter or digit becomes
+    a single hyphen, so no slug can contain a path separator, a dot segment or a control character.
+    """
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text).lower()
+    slug = re.sub(r"[^\w]+|_", "-", text).strip("-")
+    return slug[:80].rstrip("-")

@@ -1,0 +1,119 @@
+"""Theme chain -> Jinja environment, UI strings and static files.
+
+`themes/<name>/theme.toml` may name a parent with `extends`; templates, strings and static files are
+looked up child first, then parents. A site overrides the default theme with a small child theme.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .config import Config
+from .errors import BuildFailed, SourceError
+from .filters import install_filters
+
+BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+_THEME_KEYS = {"name", "extends", "description", "params"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    directories: tuple[Path, ...]  # child first
+    strings: dict[str, dict[str, str]]  # language -> key -> text
+    params: dict
+
+    @property
+    def template_dirs(self) -> list[str]:
+        return [str(directory / "templates") for directory in self.directories]
+
+    def static_files(self) -> dict[str, Path]:
+        """Relative path under static/ -> file; a child's file hides its parent's."""
+        files: dict[str, Path] = {}
+        for directory in reversed(self.directories):
+            static = directory / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        files[path.relative_to(static).as_posix()] = path
+        return files
+
+    def template_path(self, name: str) -> str:
+        """Where a template comes from, for error messages."""
+        for directory in self.directories:
+            candidate = directory / "templates" / name
+            if candidate.is_file():
+                return str(candidate)
+        return name
+
+
+def find_theme_dir(config: Config, name: str) -> Path | None:
+    for base in (config.root / "themes", BUNDLED_THEMES):
+        candidate = base / name
+        if (candidate / "theme.toml").is_file() or (candidate / "templates").is_dir():
+            return candidate
+    return None
+
+
+def load_theme(config: Config) -> Theme:
+    """Resolve the theme chain named by the config; every problem is a BuildFailed."""
+    directories: list[Path] = []
+    params: dict = {}
+    name = config.theme
+    while name:
+        directory = find_theme_dir(config, name)
+        if directory is None:
+            raise BuildFailed([SourceError("site.toml", None, None, f"theme {name!r} not found",
+                                           f"create themes/{name}/ or use theme = \"default\"")])
+        if directory in directories:
+            raise BuildFailed([SourceError(str(directory / "theme.toml"), None, None, "themes extend each other in a loop")])
+        directories.append(directory)
+        meta = _read_meta(directory)
+        params = {**meta.get("params", {}), **params}
+        name = meta.get("extends", "")
+    return Theme(config.theme, tuple(directories), _strings(directories), params)
+
+
+def _read_meta(directory: Path) -> dict:
+    path = directory / "theme.toml"
+    if not path.is_file():
+        return {}
+    try:
+        meta = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BuildFailed([SourceError(str(path), None, None, f"invalid theme.toml: {exc}")]) from None
+    unknown = set(meta) - _THEME_KEYS
+    if unknown:
+        raise BuildFailed([SourceError(str(path), None, None, f"unknown key(s) {sorted(unknown)} in theme.toml",
+                                       "valid keys: " + ", ".join(sorted(_THEME_KEYS)))])
+    return meta
+
+
+def _strings(directories: list[Path]) -> dict[str, dict[str, str]]:
+    strings: dict[str, dict[str, str]] = {}
+    for directory in reversed(directories):
+        for path in sorted((directory / "i18n").glob("*.toml")):
+            try:
+                table = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise BuildFailed([SourceError(str(path), None, None, f"invalid strings file: {exc}")]) from None
+            strings.setdefault(path.stem, {}).update({k: str(v) for k, v in table.items()})
+    return strings
+
+
+def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
+    """The Jinja environment: autoescaped, strict about undefined names, with our filters."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(theme.template_dirs),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    install_filters(environment, config, theme, asset_urls)
+    return environment

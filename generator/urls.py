@@ -1,0 +1,77 @@
+"""Every permalink and output-path rule in one place.
+
+`url` is public and starts with the base path ("/archive/2024/10/slug/"); `output_path` is relative to
+the output directory ("2024/10/slug/index.html"). Every URL segment comes from `slugify` or a number, so
+no content can produce a path outside the output directory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote, unquote
+
+from .config import Config, Taxonomy
+
+
+def article_url(config: Config, date: datetime, slug: str) -> str:
+    return _join(config, f"{date.year:04d}/{date.month:02d}/{slug}/")
+
+
+def term_url(config: Config, taxonomy: Taxonomy, term_slug: str) -> str:
+    return _join(config, f"{taxonomy.segment}/{term_slug}/")
+
+
+def taxonomy_url(config: Config, taxonomy: Taxonomy) -> str:
+    return _join(config, f"{taxonomy.segment}/")
+
+
+def year_url(config: Config, year: int) -> str:
+    return _join(config, f"{year:04d}/")
+
+
+def month_url(config: Config, year: int, month: int) -> str:
+    return _join(config, f"{year:04d}/{month:02d}/")
+
+
+def page_url(config: Config, slug: str) -> str:
+    return _join(config, f"{slug}/")
+
+
+def home_url(config: Config) -> str:
+    return config.base_path
+
+
+def archives_url(config: Config) -> str:
+    return _join(config, "archives/")
+
+
+def search_url(config: Config) -> str:
+    return _join(config, "search/")
+
+
+def feed_url(list_url: str) -> str:
+    return list_url + "feed.xml"
+
+
+def paginated_url(first_page_url: str, number: int) -> str:
+    """Page 1 is the list's own URL; page N is <url>page/N/."""
+    return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
+
+
+def _join(config: Config, relative: str) -> str:
+    return config.base_path + quote(relative, safe="/")
+
+
+def output_path(config: Config, url: str) -> str:
+    """The file that serves `url`: directories get index.html."""
+    relative = url[len(config.base_path):] if url.startswith(config.base_path) else url.lstrip("/")
+    relative = unquote(relative)
+    if not relative or relative.endswith("/"):
+        relative += "index.html"
+    return relative
+
+
+def absolute_url(config: Config, url: str) -> str:
+    """An absolute URL for canonical links, feeds and sitemaps."""
+    origin = config.base_url[: len(config.base_url) - len(config.base_path)]
+    return origin + url

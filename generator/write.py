@@ -1,0 +1,161 @@
+"""Write the rendered site: only changed bytes, prune what is no longer produced, swap atomically.
+
+The new tree is assembled in a staging directory next to the output: unchanged files are hard links to
+the live ones (so they keep their inode and mtime, and deploy tools skip them), changed files are new
+files. The staging tree then replaces the output in one atomic exchange, so an interrupted build leaves
+the previous good site in place, and the next build cleans up after it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+
+MARKER = ".news-archive-output"
+MARKER_TEXT = b"This folder is written by news-archive; it is replaced on every build.\n"
+
+
+@dataclass
+class WriteReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    pruned: list[str] = field(default_factory=list)
+    swapped: bool = False
+
+
+def check_output_dir(output: Path, root: Path, protected: list[Path]) -> Path:
+    """Refuse output directories whose replacement would destroy something that is not ours."""
+    output = output.resolve()
+    root = root.resolve()
+    home = Path.home().resolve()
+    forbidden = {Path(output.anchor), home, root, *(p.resolve() for p in protected)}
+    if output in forbidden or output in root.parents or any(output in p.resolve().parents for p in protected):
+        raise UsageError(f"refusing to use {output} as the output directory: it holds the site itself or more; "
+                         "use a folder of its own such as ./output")
+    if any(p.resolve() in output.parents for p in protected):
+        raise UsageError(f"refusing to write into {output}: it is inside content/ or a theme")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"output path {output} exists and is not a directory")
+    if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():
+        raise UsageError(f"{output} exists and was not created by news-archive; refusing to replace it "
+                         "(empty or remove it, or choose another --output)")
+    return output
+
+
+def staging_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.staging"
+
+
+def recover(output: Path) -> None:
+    """Finish or undo a swap that a killed build left half-done."""
+    staging = staging_dir(output)
+    if not output.exists() and (staging / MARKER).is_file():
+        # Killed between the two renames of the fallback swap: the staging tree is the newest complete one.
+        os.rename(staging, output)
+    elif staging.exists() and (staging / MARKER).is_file():
+        shutil.rmtree(staging)
+    old = output.parent / f".{output.name}.old"
+    if old.exists() and (old / MARKER).is_file():
+        shutil.rmtree(old)
+
+
+def existing_files(output: Path) -> dict[str, Path]:
+    files = {}
+    if output.is_dir():
+        for directory, _, names in os.walk(output):
+            for name in names:
+                path = Path(directory, name)
+                files[path.relative_to(output).as_posix()] = path
+    files.pop(MARKER, None)
+    return files
+
+
+def write_outputs(output: Path, files: Mapping[str, bytes], keep_prefixes: tuple[str, ...] = (),
+                  before_swap: Callable[[Path, WriteReport], None] | None = None,
+                  force: bool = False) -> WriteReport:
+    """Make `output` hold exactly `files` (plus kept prefixes), touching only what changed."""
+    recover(output)
+    current = existing_files(output)
+    report = WriteReport()
+    changed = {}
+    for path, data in files.items():
+        old = current.get(path)
+        if old is not None and _same_bytes(old, data):
+            report.unchanged += 1
+        else:
+            changed[path] = data
+    report.written = sorted(changed)
+    report.pruned = sorted(path for path in current
+                           if path not in files and not path.startswith(keep_prefixes))
+    if not changed and not report.pruned and not force and output.is_dir():
+        return report
+    staging = staging_dir(output)
+    staging.mkdir(parents=True)
+    (staging / MARKER).write_bytes(MARKER_TEXT)
+    for path, source in current.items():
+        if path not in changed and path not in report.pruned:
+            _link(source, staging / path)
+    for path, data in changed.items():
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    if before_swap is not None:
+        before_swap(staging, report)
+    _swap(staging, output)
+    report.swapped = True
+    return report
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
+
+
+def _swap(staging: Path, output: Path) -> None:
+    if not output.exists():
+        os.rename(staging, output)
+        return
+    if not _exchange(staging, output):
+        old = output.parent / f".{output.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        os.rename(output, old)
+        os.rename(staging, output)
+        staging = old
+    shutil.rmtree(staging)  # now the previous site
