@@ -56,8 +56,7 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
     """Build the site model; returns it with every problem found (duplicate URLs, ...)."""
     problems: list[SourceError] = []
     published, drafts, future = _published(config, articles, now)
-    published.sort(key=lambda article: (-article.date.timestamp(), article.source_path))
-    urls = _article_urls(config, published, problems)
+    published, urls = _article_urls(config, published, problems)
     resolvers = _resolvers(config, term_files, problems)
     names = _display_names(config, published, resolvers, term_files)
     summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now)
@@ -90,19 +89,25 @@ def _published(config: Config, articles: Iterable[Article], now: datetime) -> tu
     return kept, drafts, future
 
 
-def _article_urls(config: Config, articles: list[Article], problems: list[SourceError]) -> dict[str, str]:
+def _article_urls(config: Config, articles: list[Article],
+                  problems: list[SourceError]) -> tuple[list[Article], dict[str, str]]:
+    """Each article's URL; of two articles with one URL, the second is reported and left out."""
+    kept: list[Article] = []
     urls: dict[str, str] = {}
     owner: dict[str, str] = {}
-    for article in articles:
+    for article in sorted(articles, key=lambda a: a.source_path):
         url = article_url(config, article.date, article.slug)
         if url in owner:
             problems.append(SourceError(
                 "content/" + article.source_path, None, None,
                 f"same URL {url} as content/{owner[url]}",
                 "give one of them a different 'slug' in its front matter"))
-        owner.setdefault(url, article.source_path)
+            continue
+        owner[url] = article.source_path
         urls[article.source_path] = url
-    return urls
+        kept.append(article)
+    kept.sort(key=lambda article: (-article.date.timestamp(), article.source_path))
+    return kept, urls
 
 
 def _resolvers(config: Config, term_files: Iterable[TermFile], problems: list[SourceError]) -> dict[str, _Resolver]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
           index: Callable[[Config, Path, Reporter], None] | None = None) -> BuildResult:
     """Build the site at `root`. Raises BuildFailed with every problem when anything is wrong."""
     reporter = reporter or Reporter()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with reporter.stage("config"):
         config = load_config(root, overrides)
         output = check_output_dir(config.root / config.output_dir, config.root,

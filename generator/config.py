@@ -67,6 +67,7 @@ class Config:
     author: str = ""
     theme: str = "default"
     paginate_by: int = 10
+    permalink: str = "/{year}/{month}/{slug}/"
     taxonomies: tuple[Taxonomy, ...] = ()
     feeds: FeedConfig = FeedConfig()
     front_matter: FrontMatterConfig = FrontMatterConfig()
@@ -108,7 +109,7 @@ DEFAULT_TAXONOMIES = (
 
 _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
-    "taxonomies", "feeds", "front_matter", "search",
+    "permalink", "taxonomies", "feeds", "front_matter", "search",
 }
 _TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
@@ -233,11 +234,26 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
         author=checker.typed(raw, "author", str, ""),
         theme=checker.typed(raw, "theme", str, "default"),
         paginate_by=checker.positive(raw, "paginate_by", 10),
+        permalink=_permalink(raw, checker),
         taxonomies=_taxonomies(raw, checker),
         feeds=_feeds(raw, checker),
         front_matter=_front_matter(raw, checker),
         search=_search(raw, checker),
     )
+
+
+_PERMALINK = re.compile(r"^/(?:(?:\{(?:year|month|day|slug)\}|[a-z0-9-]+)+/)*$")
+
+
+def _permalink(raw: dict, checker: _Checker) -> str:
+    """Article URL pattern, e.g. "/{year}/{month}/{day}/{slug}/" to keep a Jekyll archive's URLs."""
+    pattern = checker.typed(raw, "permalink", str, "/{year}/{month}/{slug}/")
+    if "{slug}" not in pattern or not _PERMALINK.match(pattern):
+        checker.error("permalink", f"invalid permalink {pattern!r}",
+                      "use segments made of {year}, {month}, {day}, {slug} and lowercase words, "
+                      "starting and ending with '/', and containing {slug}")
+        return "/{year}/{month}/{slug}/"
+    return pattern
 
 
 def _subtable(raw: dict, key: str, checker: _Checker) -> dict:

@@ -42,7 +42,8 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
         elif top in term_folders and rest and "/" not in rest:
             sources.append(Source(relative, "term", path, taxonomy=term_folders[top]))
         else:
-            problems.append(SourceError("content/" + relative, None, None, "file is outside any known content folder, skipped",
+            problems.append(SourceError("content/" + relative, None, None,
+                                        "file is outside any known content folder, skipped",
                                         "articles go under content/articles/, pages under content/pages/",
                                         "warning"))
     return sorted(sources, key=lambda source: source.source_path), problems
@@ -79,7 +80,8 @@ def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[Sour
         real = os.path.realpath(entry.path)
         if not (real == root_real or real.startswith(root_real + os.sep)):
             if entry.name.endswith(".md"):
-                problems.append(SourceError("content/" + relative, None, None, "symlink leads outside content/, skipped",
+                problems.append(SourceError("content/" + relative, None, None,
+                                            "symlink leads outside content/, skipped",
                                             "", "warning"))
             return "skip"
         if not os.path.exists(real):

@@ -29,7 +29,7 @@ def _lang(context: jinja2.runtime.Context) -> str:
     return context.get("lang") or "en"
 
 
-def install_filters(environment: jinja2.Environment, config: Config, theme: "Theme",
+def install_filters(environment: jinja2.Environment, config: Config, theme: Theme,
                     asset_urls: dict[str, str]) -> None:
     strings = theme.strings
 

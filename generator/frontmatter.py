@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 import yaml
@@ -184,8 +184,11 @@ def to_bool(node: yaml.Node, name: str) -> bool:
     raise FieldError(f"'{name}' must be true or false, got {node.value!r}", node)
 
 
-_DATE_SPACE_OFFSET = re.compile(r"^(\S+[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+(Z|[+-]\d{1,2}(?::?\d{2})?)$")
-_DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_DATETIME = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?)?"
+    r"\s*(Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?)?$", re.IGNORECASE)
+_DATE_HINT = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with an optional offset such as +02:00"
 
 
 def to_datetime(node: yaml.Node, name: str, tz: tzinfo) -> datetime:
@@ -197,22 +200,28 @@ def to_datetime(node: yaml.Node, name: str, tz: tzinfo) -> datetime:
 
 
 def parse_datetime_text(text: str, tz: tzinfo, node: yaml.Node | None, name: str) -> datetime:
-    normalised = _DATE_SPACE_OFFSET.sub(r"\1\2", text)
-    if _DATE_ONLY.match(normalised):
-        year, month, day = (int(part) for part in normalised.split("-"))
-        try:
-            return datetime.combine(date(year, month, day), time(0, 0), tzinfo=tz)
-        except ValueError as exc:
-            raise FieldError(f"invalid {name} {text!r}: {exc}", node) from None
+    """ISO 8601 and the looser forms found in real archives ("2015-03-17 9:00:00 -4")."""
+    match = _DATETIME.match(text.strip())
+    if not match:
+        raise FieldError(f"invalid {name} {text!r}: not a date", node, _DATE_HINT)
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
     try:
-        value = datetime.fromisoformat(normalised)
+        value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                         int((fraction or "0").ljust(6, "0")), tzinfo=_offset(offset) if offset else tz)
     except ValueError as exc:
-        reason = str(exc) if "out of range" in str(exc) or "must be in" in str(exc) else "not a date"
-        raise FieldError(f"invalid {name} {text!r}: {reason}", node,
-                         "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with an optional offset such as +02:00") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=tz)
+        raise FieldError(f"invalid {name} {text!r}: {exc}", node, _DATE_HINT) from None
     return value.astimezone(tz)
+
+
+def _offset(text: str) -> tzinfo:
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"offset {text} is out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def to_names(node: yaml.Node, name: str) -> tuple[tuple[str, yaml.Node], ...]:

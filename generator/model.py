@@ -6,8 +6,8 @@ Templates receive these (or summaries of them) as plain data; nothing here can r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 

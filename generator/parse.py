@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .config import ARTICLE_FIELDS, Config
+from .discover import read_source
 from .errors import ContentError, SourceError, did_you_mean
 from .frontmatter import (
     FieldError,
@@ -26,7 +27,6 @@ from .frontmatter import (
     to_names,
     to_text,
 )
-from .discover import read_source
 from .markdown import html_to_text, render_markdown, shorten
 from .model import Article, Citation, Image, Source, StandalonePage, TermFile
 from .text import clean_field, slugify

@@ -70,7 +70,8 @@ def load_theme(config: Config) -> Theme:
             raise BuildFailed([SourceError("site.toml", None, None, f"theme {name!r} not found",
                                            f"create themes/{name}/ or use theme = \"default\"")])
         if directory in directories:
-            raise BuildFailed([SourceError(str(directory / "theme.toml"), None, None, "themes extend each other in a loop")])
+            raise BuildFailed([SourceError(str(directory / "theme.toml"), None, None,
+                                           "themes extend each other in a loop")])
         directories.append(directory)
         meta = _read_meta(directory)
         params = {**meta.get("params", {}), **params}

@@ -14,7 +14,10 @@ from .config import Config, Taxonomy
 
 
 def article_url(config: Config, date: datetime, slug: str) -> str:
-    return _join(config, f"{date.year:04d}/{date.month:02d}/{slug}/")
+    """The article's permalink from the site's pattern (default /{year}/{month}/{slug}/)."""
+    relative = config.permalink.lstrip("/").format(
+        year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}", slug=slug)
+    return _join(config, relative)
 
 
 def term_url(config: Config, taxonomy: Taxonomy, term_slug: str) -> str:

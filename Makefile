@@ -1,0 +1,30 @@
+# Quick start: `make preview` (build and preview the sample site), `make test` (run the whole test suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: preview build test lint bench clean
+
+$(BIN)/news-archive: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+preview: $(BIN)/news-archive
+	$(BIN)/news-archive build
+	@echo "Open output/index.html, or: $(BIN)/python -m http.server -d output 8000 --bind 127.0.0.1"
+
+build: $(BIN)/news-archive
+	$(BIN)/news-archive build
+
+test: $(BIN)/news-archive
+	sh scripts/ensure-chromium.sh
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/news-archive
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf output .cache .output.staging

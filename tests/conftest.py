@@ -1,0 +1,109 @@
+"""Fixtures: tiny sites written inline, built into a temporary output folder."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildResult, build
+from generator.errors import BuildFailed
+from generator.report import RecordingReporter
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+# A fixed "now" keeps future-dated filtering deterministic.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+MINIMAL_CONFIG = """\
+title = "Test archive"
+base_url = "https://example.org/"
+language = "fr"
+timezone = "Europe/Paris"
+
+[[taxonomies]]
+name = "topics"
+title = "Thèmes"
+singular = "Thème"
+
+[[taxonomies]]
+name = "people"
+title = "Personnes"
+singular = "Personne"
+
+[[taxonomies]]
+name = "sources"
+title = "Sources"
+singular = "Source"
+feed = false
+"""
+
+
+def article(title: str = "Un article", date: str = "2024-10-25", body: str = "Un paragraphe.", **fields) -> str:
+    """Markdown with front matter; extra fields are written as YAML lines (values verbatim)."""
+    lines = [f"title: {title}", f"date: {date}"] + [f"{key}: {value}" for key, value in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
+
+
+def config_with(top_level: str) -> str:
+    """MINIMAL_CONFIG with extra top-level keys (they must come before the [[taxonomies]] tables)."""
+    return MINIMAL_CONFIG.replace('timezone = "Europe/Paris"\n', 'timezone = "Europe/Paris"\n' + top_level + "\n")
+
+
+class Site:
+    """A site folder written by a test."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.output = root / "output"
+        self.reporter = RecordingReporter()
+        self.write({"site.toml": MINIMAL_CONFIG})
+
+    def write(self, files: dict[str, str | bytes]) -> Site:
+        for relative, content in files.items():
+            path = self.root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content) if content.startswith("\n") else content, encoding="utf-8")
+        return self
+
+    def remove(self, relative: str) -> Site:
+        (self.root / relative).unlink()
+        return self
+
+    def build(self, search: bool = False, **overrides) -> BuildResult:
+        self.reporter = RecordingReporter()
+        return build(self.root, overrides, self.reporter, search=search, now=NOW)
+
+    def build_errors(self, **overrides) -> list[str]:
+        """Build expecting failure; return the formatted problems."""
+        with pytest.raises(BuildFailed) as failed:
+            self.build(**overrides)
+        return [error.format() for error in failed.value.errors]
+
+    def read(self, relative: str) -> str:
+        return (self.output / relative).read_text(encoding="utf-8")
+
+    def files(self) -> dict[str, bytes]:
+        return {p.relative_to(self.output).as_posix(): p.read_bytes()
+                for p in sorted(self.output.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path / "site")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's sample site, copied and built once (without search) for read-only checks."""
+    root = tmp_path_factory.mktemp("sample") / "site"
+    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copy(ROOT / "site.toml", root / "site.toml")
+    build(root, {}, RecordingReporter(), search=False, now=NOW)
+    return root / "output"

@@ -1,0 +1,312 @@
+"""End to end: the sample site and small inline sites, built and inspected."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import feedparser
+import pytest
+from conftest import NOW, SHARED, article, config_with
+
+from generator.build import build
+from generator.check import find_broken_links
+from generator.errors import UsageError
+from generator.report import RecordingReporter
+
+SEED_URL = "2024/10/elon-musk-aurait-de-frequentes-discussions-avec-vladimir-poutine/index.html"
+
+
+def test_sample_article_page_has_every_part_of_a_news_article(sample_build):
+    html = (sample_build / SEED_URL).read_text()
+    assert '<html lang="fr">' in html
+    assert "<h1 class=\"article-title\">Elon Musk aurait de fréquentes discussions avec Vladimir Poutine</h1>" in html
+    assert ">25 octobre 2024</time>" in html
+    assert "min de lecture" in html
+    assert '<a class="chip" href="/topics/starlink/">Starlink</a>' in html
+    assert '<a class="chip" href="/topics/russia/">Russie</a>' in html
+    assert '<a class="chip" href="/people/vladimir-poutine/">Vladimir Poutine</a>' in html
+    assert '<a class="chip" href="/sources/wall-street-journal/">Wall Street Journal</a>' in html
+    assert '<section class="article-sources"' in html
+    assert "<blockquote>" in html and "champ de mines" in html
+    assert html.count("<li>Poutine aurait demandé à Musk") == 1
+    assert "À lire également" in html
+    related = re.search(r'<aside class="related".*?</aside>', html, re.S).group(0)
+    assert 3 <= related.count('class="card-title"') <= 5
+    assert 'rel="prev"' in html or 'rel="next"' in html
+    assert '<link rel="canonical" href="https://example.org/2024/10/elon-musk' in html
+    assert '<meta property="og:type" content="article">' in html
+
+
+def test_article_json_ld_is_a_news_article(sample_build):
+    html = (sample_build / SEED_URL).read_text()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"].startswith("Elon Musk aurait")
+    assert data["datePublished"] == "2024-10-25T09:00:00+02:00"
+    assert {"@type": "Person", "name": "Vladimir Poutine"} in data["about"]
+
+
+def test_sample_term_pages_exist_for_starlink_russia_and_twitter(sample_build):
+    for slug, name in [("starlink", "Starlink"), ("russia", "Russie"), ("twitter", "Twitter")]:
+        html = (sample_build / "topics" / slug / "index.html").read_text()
+        assert f'<h1 class="page-title">{name}</h1>' in html
+        assert "Elon Musk aurait de fréquentes discussions" in html
+    index = (sample_build / "topics/index.html").read_text()
+    assert re.search(r'href="/topics/starlink/">Starlink</a> <span class="count">\d+ articles', index)
+    wsj = (sample_build / "sources/wall-street-journal/index.html").read_text()
+    assert 'href="https://www.wsj.com/"' in wsj
+
+
+def test_sample_archives_list_years_and_months(sample_build):
+    index = (sample_build / "archives/index.html").read_text()
+    assert 'href="/2024/">2024</a>' in index and 'href="/2022/10/">Octobre</a>' in index
+    assert "Octobre 2024" in (sample_build / "2024/10/index.html").read_text()
+    assert (sample_build / "2022/index.html").is_file()
+
+
+def test_sample_site_has_feeds_sitemap_robots_and_404(sample_build):
+    feed = feedparser.parse((sample_build / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) == 6
+    assert feed.entries[0].link.startswith("https://example.org/2024/10/")
+    term_feed = feedparser.parse((sample_build / "topics/starlink/feed.xml").read_bytes())
+    assert not term_feed.bozo and term_feed.feed.title.startswith("Starlink")
+    assert all("Starlink" in [t.label for t in entry.tags] for entry in term_feed.entries)
+    sitemap = ET.parse(sample_build / "sitemap.xml").getroot()
+    locations = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://example.org/" + SEED_URL.removesuffix("index.html") in locations
+    assert "Sitemap: https://example.org/sitemap.xml" in (sample_build / "robots.txt").read_text()
+    assert "Page introuvable" in (sample_build / "404.html").read_text()
+
+
+def test_every_internal_link_of_the_sample_site_resolves(sample_build):
+    assert [broken.format() for broken in find_broken_links(sample_build, "https://example.org/")] == []
+
+
+def test_a_sub_path_base_url_makes_every_link_work_there(site, tmp_path):
+    for number in range(12):
+        site.write({f"content/articles/a{number}.md": article(title=f"Article {number}",
+                                                              date=f"2024-{number % 3 + 1:02d}-{number + 1:02d}",
+                                                              topics="[Starlink]")})
+    site.write({"content/pages/about.md": "---\ntitle: About\nmenu: true\n---\nText.\n"})
+    site.build(base_url="https://example.org/archive")
+    assert find_broken_links(site.output, "https://example.org/archive/") == []
+    home = site.read("index.html")
+    hrefs = re.findall(r'(?:href|src|action)="([^"]+)"', home)
+    assert hrefs and all(h.startswith(("/archive/", "https://example.org/archive/", "#", "https://pypi.org"))
+                         for h in hrefs), hrefs
+    assert "https://example.org/archive/feed.xml" in site.read("feed.xml")
+
+
+def test_home_term_and_archive_pages_are_paginated(site):
+    site.write({"site.toml": config_with("paginate_by = 5")})
+    for number in range(12):
+        site.write({f"content/articles/a{number:02d}.md": article(title=f"Article {number}",
+                                                                 date=f"2024-05-{number + 1:02d}",
+                                                                 topics="[Starlink]")})
+    site.build()
+    assert "Article 11" in site.read("index.html") and "Article 6" not in site.read("index.html")
+    assert "Article 6" in site.read("page/2/index.html")
+    assert "Article 0" in site.read("page/3/index.html")
+    assert not (site.output / "page/4").exists()
+    assert 'rel="next" href="/page/3/"' in site.read("page/2/index.html")
+    # Taxonomy pagination follows the taxonomy's own paginate_by (default: the site's).
+    assert "Article 0" in site.read("topics/starlink/page/3/index.html")
+    assert "Article 0" in site.read("2024/05/page/3/index.html")
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(sample_build, tmp_path):
+    root = sample_build.parent
+    again = build(root, {"output_dir": tmp_path / "again"}, RecordingReporter(), search=False, now=NOW)
+    assert again.write.written
+    first = {p.relative_to(sample_build): p.read_bytes() for p in sample_build.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*")
+              if p.is_file()}
+    assert first == second
+
+
+def test_a_second_build_writes_nothing_and_keeps_mtimes(site):
+    site.write({"content/articles/a.md": article()})
+    site.build()
+    mtimes = {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()}
+    result = site.build()
+    assert result.write.written == [] and result.write.pruned == []
+    assert {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()} == mtimes
+
+
+def test_an_edit_rewrites_changed_files_only_and_prunes_removed_ones(site):
+    site.write({"content/articles/a.md": article(title="A", topics="[Starlink]"),
+                "content/articles/b.md": article(title="B", date="2023-01-01")})
+    site.build()
+    untouched = site.output / "static/style.css"
+    before = untouched.stat().st_mtime_ns
+    site.remove("content/articles/b.md")
+    result = site.build()
+    assert "2023/01/b/index.html" in result.write.pruned
+    assert not (site.output / "2023").exists()
+    assert untouched.stat().st_mtime_ns == before
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(site):
+    site.write({"content/articles/a.md": article(title="Bon")})
+    site.build()
+    before = site.files()
+    site.write({"content/articles/a.md": "---\ntitle: Cassé\n---\n"})
+    site.build_errors()
+    assert site.files() == before
+    assert not any(p.name.endswith(".staging") for p in site.root.iterdir())
+
+
+def test_an_interrupted_swap_is_recovered_by_the_next_build(site):
+    site.write({"content/articles/a.md": article(title="A")})
+    site.build()
+    staging = site.root / ".output.staging"
+    shutil.copytree(site.output, staging)
+    (staging / "half-written.html").write_text("partial")
+    site.build()
+    assert not staging.exists() and not (site.output / "half-written.html").exists()
+
+
+@pytest.mark.parametrize("output", [".", "content", "content/out", "themes", "/", "~"])
+def test_dangerous_output_directories_are_refused(site, output):
+    site.write({"content/articles/a.md": article()})
+    target = os.path.expanduser(output) if output.startswith("~") else output
+    with pytest.raises(UsageError):
+        site.build(output_dir=site.root / target if not target.startswith("/") else target)
+
+
+def test_a_foreign_non_empty_output_directory_is_refused(site):
+    site.write({"content/articles/a.md": article(), "output/precious.txt": "keep me"})
+    with pytest.raises(UsageError, match="not created by news-archive"):
+        site.build()
+    assert (site.output / "precious.txt").read_text() == "keep me"
+
+
+def test_content_is_escaped_everywhere_and_never_evaluated_as_a_template(site):
+    title = '"</script><script>alert(1)</script> {{ 7*7 }} & <b>"'
+    site.write({"content/articles/a.md": article(title=title, summary='"{% raw %}<i>x</i>"')})
+    site.build()
+    html = site.read("2024/10/script-script-alert-1-script-7-7-b/index.html")
+    assert "<script>alert(1)" not in html
+    assert "{{ 7*7 }}" in html and ">49<" not in html
+    json_ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(json_ld)["headline"].startswith("</script>")
+    assert not feedparser.parse(site.read("feed.xml").encode()).bozo
+
+
+def test_terms_spelled_differently_are_merged_under_one_page(site):
+    site.write({"content/articles/a.md": article(title="A", topics="[Taïwan]"),
+                "content/articles/b.md": article(title="B", topics="[Taiwan]"),
+                "content/articles/c.md": article(title="C", topics="[TAÏWAN]"),
+                "content/articles/d.md": article(title="D", topics="[Taïwan]")})
+    result = site.build()
+    (term,) = result.site.terms["topics"]
+    assert (term.slug, term.name, len(term.articles)) == ("taiwan", "Taïwan", 4)
+
+
+def test_a_term_file_gives_name_description_aliases_and_body(site):
+    site.write({"content/articles/a.md": article(topics="[Russie]"),
+                "content/topics/russia.md": "---\ntitle: Russie\ndescription: Le pays.\naliases: [Russia]\n---\n"
+                                            "Un **texte** de présentation.\n"})
+    site.build()
+    html = site.read("topics/russia/index.html")
+    assert "Le pays." in html and "<strong>texte</strong>" in html
+
+
+def test_standalone_pages_are_built_and_listed_in_the_menu(site):
+    site.write({"content/articles/a.md": article(),
+                "content/pages/a-propos.md": "---\ntitle: À propos\nmenu: true\n---\nQui sommes-nous.\n"})
+    site.build()
+    assert "Qui sommes-nous." in site.read("a-propos/index.html")
+    assert 'href="/a-propos/">À propos</a>' in site.read("index.html")
+
+
+def test_a_page_slug_colliding_with_a_generated_page_is_reported(site):
+    site.write({"content/articles/a.md": article(),
+                "content/pages/topics.md": "---\ntitle: Topics\n---\nx\n"})
+    (error,) = site.build_errors()
+    assert error.startswith("content/pages/topics.md: writes topics/index.html, which taxonomy topics also writes")
+
+
+def test_a_child_theme_overrides_one_template_and_inherits_the_rest(site):
+    site.write({"site.toml": config_with('theme = "maison"'),
+                "themes/maison/theme.toml": 'name = "maison"\nextends = "default"\n',
+                "themes/maison/templates/404.html": '{% extends "base.html" %}{% block main %}Perdu !{% endblock %}',
+                "content/articles/a.md": article()})
+    site.build()
+    assert "Perdu !" in site.read("404.html")
+    assert "Dernières actualités" in site.read("index.html")
+
+
+def test_a_template_error_is_located_in_the_template(site):
+    site.write({"site.toml": config_with('theme = "maison"'),
+                "themes/maison/theme.toml": 'extends = "default"\n',
+                "themes/maison/templates/404.html": '{% extends "base.html" %}\n{% block main %}\n{{ nope.x }}'
+                                                    '{% endblock %}\n',
+                "content/articles/a.md": article()})
+    (error,) = site.build_errors()
+    assert re.match(r".*themes/maison/templates/404.html:3: error while rendering 404.html: 'nope' is undefined",
+                    error), error
+
+
+def test_english_articles_get_english_dates_and_strings(site):
+    site.write({"content/articles/a.md": article(title="Hello", lang="en", date="2026-11-23")})
+    html = site.read("2026/11/hello/index.html") if site.build() else ""
+    assert '<html lang="en">' in html and ">November 23, 2026</time>" in html and "1 min read" in html
+
+
+def test_an_empty_site_builds(site):
+    site.write({"content/articles/.keep": ""})
+    site.build()
+    assert "Aucun article" in site.read("index.html")
+    assert not feedparser.parse(site.read("feed.xml").encode()).bozo
+
+
+CORPUS_18F = SHARED / "corpora/18f/content/posts"
+
+
+@pytest.mark.skipif(not CORPUS_18F.is_dir(), reason="the 18F corpus is not beside this checkout")
+def test_the_18f_blog_builds_by_configuration_alone(tmp_path):
+    root = tmp_path / "18f"
+    shutil.copytree(CORPUS_18F, root / "content/articles")
+    (root / "site.toml").write_text(CONFIG_18F, encoding="utf-8")
+    result = build(root, {}, RecordingReporter(), search=False, now=NOW)
+    # One post has a key that is really a paragraph of HTML: a warning naming its line, not a failure.
+    assert [w.line for w in result.warnings] == [11]
+    assert len(result.site.articles) == 509
+    assert len(result.site.terms["people"]) > 100
+    assert (root / "output/2014/03/19/hello-world-we-are-18f/index.html").is_file()
+    broken = find_broken_links(root / "output", "https://18f.example.org/")
+    # Links inside the posts' own bodies point at pages of the old site that this corpus does not hold.
+    assert [b for b in broken if not b.page.startswith(("20", "page/"))] == []
+
+
+CONFIG_18F = """\
+title = "18F blog"
+base_url = "https://18f.example.org/"
+language = "en"
+timezone = "America/New_York"
+permalink = "/{year}/{month}/{day}/{slug}/"
+
+[[taxonomies]]
+name = "topics"
+title = "Tags"
+singular = "Tag"
+field = "tags"
+
+[[taxonomies]]
+name = "people"
+title = "Authors"
+singular = "Author"
+field = "authors"
+
+[front_matter]
+aliases = { summary = ["excerpt", "description"], aliases = "redirect_from" }
+ignore = ["layout", "hero", "tumblr_url", "image_alt", "image_figcaption", "image_caption", "github",
+          "permalink", "locale", "images", "description"]
+date_from_filename = true
+"""
