@@ -35,7 +35,7 @@ class BuildResult:
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
           search: bool = True, now: datetime | None = None,
-          index: Callable[[Config, Path, Reporter], None] | None = None) -> BuildResult:
+          index: Callable[..., None] | None = None) -> BuildResult:
     """Build the site at `root`. Raises BuildFailed with every problem when anything is wrong."""
     reporter = reporter or Reporter()
     now = now or datetime.now(UTC)
@@ -73,7 +73,7 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     if search and config.search.enabled and index is not None:
         def search_hook(staging: Path, _report: WriteReport) -> None:
             with reporter.stage("search"):
-                index(config, staging, reporter)
+                index(config, staging, reporter, has_articles=bool(site.articles))
     with reporter.stage("write"):
         report = write_outputs(output, files, keep_prefixes=("pagefind/",), before_swap=search_hook,
                                force=search_hook is not None and not (output / "pagefind").is_dir())

@@ -31,6 +31,7 @@ class Taxonomy:
     segment: str  # URL segment: /<segment>/<term>/
     paginate_by: int
     feed: bool
+    filter: str = ""  # search filter and deep-link parameter: /search/?topic=Starlink
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
     "permalink", "taxonomies", "feeds", "front_matter", "search",
 }
-_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed"}
+_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
 _FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
 _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
@@ -289,16 +290,27 @@ def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
             paginate_by=checker.positive(entry, "paginate_by", raw.get("paginate_by", 10)
                                          if isinstance(raw.get("paginate_by"), int) else 10),
             feed=checker.typed(entry, "feed", bool, True),
+            filter=_filter_key(entry, name, checker),
         ))
     _check_unique(taxonomies, checker)
     return tuple(taxonomies)
+
+
+def _filter_key(entry: dict, name: str, checker: _Checker) -> str:
+    default = name[:-1] if name.endswith("s") and len(name) > 2 else name
+    key = checker.typed(entry, "filter", str, default)
+    if not _NAME.match(key) or key in ("q", "sort", "year", "page"):
+        checker.error("filter", f"taxonomy filter {key!r} must be lowercase letters, digits, '-' or '_', "
+                                "and not q, sort, year or page")
+        return default
+    return key
 
 
 _RESERVED_SEGMENTS = {"page", "pagefind", "search", "recherche", "archives", "static", "feed.xml"}
 
 
 def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
-    for attribute in ("name", "segment", "field"):
+    for attribute in ("name", "segment", "field", "filter"):
         seen: set[str] = set()
         for taxonomy in taxonomies:
             value = getattr(taxonomy, attribute)

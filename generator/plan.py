@@ -30,6 +30,7 @@ class TaxonomyInfo:
     title: str
     singular: str
     url: str
+    filter: str  # the search filter key
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def plan_jobs(config: Config, site: Site) -> tuple[list[Job], list[SourceError]]
 
 
 def site_globals(config: Config, site: Site) -> SiteGlobals:
-    taxonomies = tuple(TaxonomyInfo(t.name, t.title, t.singular, taxonomy_url(config, t)) for t in config.taxonomies)
+    taxonomies = tuple(TaxonomyInfo(t.name, t.title, t.singular, taxonomy_url(config, t), t.filter)
+                       for t in config.taxonomies)
     menu = tuple(MenuItem(page.title, site.page_urls[page.source_path]) for page in site.pages if page.menu)
     return SiteGlobals(
         title=config.title,

@@ -1,13 +1,60 @@
-"""Pagefind indexing of the written site (filled in by the search stage)."""
+"""Pagefind indexing of the written site: one run of the binary over the whole output directory.
+
+The binary comes from the `pagefind[bin]` wheel; nothing is downloaded at run time. Pages opt in with
+`data-pagefind-body` (only article pages carry it), so list pages never appear in results; filters, sort
+keys and metadata come from attributes the default theme writes from the front matter.
+"""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from .config import Config
+from .errors import UsageError
 from .report import Reporter
 
+SEARCH_DIR = "pagefind"
+INSTALL_HINT = "install it with: pip install 'pagefind[bin]==1.5.2'"
 
-def index_search(config: Config, site_dir: Path, reporter: Reporter) -> None:
-    """Index `site_dir` with Pagefind."""
-    return None
+
+class SearchIndexError(UsageError):
+    """Pagefind is missing or failed; the message says what to install or what it printed."""
+
+
+def pagefind_executable() -> Path:
+    try:
+        import pagefind_bin
+    except ImportError:
+        raise SearchIndexError(f"the Pagefind binary is not installed; {INSTALL_HINT}") from None
+    try:
+        return pagefind_bin.get_executable()
+    except (FileNotFoundError, OSError) as exc:
+        raise SearchIndexError(f"the Pagefind binary is missing ({exc}); {INSTALL_HINT}") from None
+
+
+def index_search(config: Config, site_dir: Path, reporter: Reporter, has_articles: bool = True,
+                 executable: Path | None = None) -> None:
+    """(Re)build `site_dir/pagefind/` from the HTML pages of `site_dir`."""
+    target = site_dir / SEARCH_DIR
+    if target.exists():
+        # The staging copy is made of hard links to the live site: unlink, never truncate in place.
+        shutil.rmtree(target)
+    if not has_articles:
+        # Pagefind refuses a site with nothing to index (and would index list pages if it did not):
+        # the search page then says the archive is empty.
+        return
+    command = [str(executable or pagefind_executable()), "--site", str(site_dir), "--output-subdir", SEARCH_DIR,
+               "--quiet"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    except OSError as exc:
+        raise SearchIndexError(f"cannot run Pagefind ({exc.strerror}); {INSTALL_HINT}") from None
+    if result.returncode != 0 or not (target / "pagefind.js").is_file():
+        output = (result.stderr or result.stdout).strip().splitlines()
+        detail = "; ".join(output[-5:]) if output else f"exit code {result.returncode}"
+        raise SearchIndexError(f"Pagefind failed to index the site: {detail}")
+    for line in result.stdout.splitlines():
+        if "warning" in line.lower():
+            reporter.detail("pagefind: " + line.strip())
