@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,18 @@ def _parser() -> argparse.ArgumentParser:
     loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     loudness.add_argument("-v", "--verbose", action="store_true", help="print stage timings and details")
 
+    serve = commands.add_parser("serve", help="preview the site with live reload",
+                                description="Build into .cache/preview (never output/), serve it on 127.0.0.1, "
+                                            "rebuild on every change and reload the browser.")
+    serve.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: current folder)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
+                       help="show drafts and future-dated articles (default: yes)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    serve.add_argument("--no-search", action="store_true", help="do not index the preview for search")
+    serve.add_argument("-v", "--verbose", action="store_true", help="print more about each rebuild")
+
     new = commands.add_parser("new", help="create a new article file",
                               description="Create a dated draft article and print its path.")
     new.add_argument("title", help="the article's title, e.g. \"Titre de l'article\"")
@@ -53,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "serve":
+            return _serve(args)
     except BuildFailed as failed:
         for error in failed.errors:
             print(error.format(), file=sys.stderr)
@@ -83,6 +98,28 @@ def _build(args: argparse.Namespace) -> int:
                  "output_dir": args.output, "strict": args.strict}
     build(args.root.resolve(), overrides, reporter, search=not args.no_search, index=index_search)
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .preview import Preview
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"invalid port {args.port}")
+    preview = Preview(args.root.resolve(), args.host, args.port, drafts=args.drafts,
+                      reporter=Reporter(2 if args.verbose else 1), search=not args.no_search)
+    # A service manager's SIGTERM stops the preview as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        preview.start()
+    except BaseException:
+        preview.stop()
+        raise
+    preview.run_forever(open_browser=args.open)
+    return EXIT_OK
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ keys and metadata come from attributes the default theme writes from the front m
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,18 +36,23 @@ def pagefind_executable() -> Path:
 
 
 def index_search(config: Config, site_dir: Path, reporter: Reporter, has_articles: bool = True,
-                 executable: Path | None = None) -> None:
-    """(Re)build `site_dir/pagefind/` from the HTML pages of `site_dir`."""
-    target = site_dir / SEARCH_DIR
+                 bundle_dir: Path | None = None) -> None:
+    """(Re)build the search bundle from the HTML pages of `site_dir`.
+
+    The bundle goes to `site_dir/pagefind/`, or to `bundle_dir` (the preview keeps it beside the site and
+    swaps it in when complete, so a long indexing run never blocks or half-updates what is served).
+    """
+    target = bundle_dir.with_name(bundle_dir.name + ".new") if bundle_dir else site_dir / SEARCH_DIR
     if target.exists():
         # The staging copy is made of hard links to the live site: unlink, never truncate in place.
         shutil.rmtree(target)
     if not has_articles:
         # Pagefind refuses a site with nothing to index (and would index list pages if it did not):
         # the search page then says the archive is empty.
+        if bundle_dir and bundle_dir.exists():
+            shutil.rmtree(bundle_dir)
         return
-    command = [str(executable or pagefind_executable()), "--site", str(site_dir), "--output-subdir", SEARCH_DIR,
-               "--quiet"]
+    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-path", str(target), "--quiet"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     except OSError as exc:
@@ -58,3 +64,9 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, has_article
     for line in result.stdout.splitlines():
         if "warning" in line.lower():
             reporter.detail("pagefind: " + line.strip())
+    if bundle_dir:
+        old = bundle_dir.with_name(bundle_dir.name + ".old")
+        if bundle_dir.exists():
+            os.rename(bundle_dir, old)
+        os.rename(target, bundle_dir)
+        shutil.rmtree(old, ignore_errors=True)

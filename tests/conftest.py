@@ -107,3 +107,65 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(ROOT / "site.toml", root / "site.toml")
     build(root, {}, RecordingReporter(), search=False, now=NOW)
     return root / "output"
+
+
+# --- Browser and HTTP helpers -----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+class StaticServer:
+    """The project's own server (no live reload) over a folder, on 127.0.0.1 with an OS-chosen port."""
+
+    def __init__(self, root: Path):
+        import threading
+
+        from generator.serve import PreviewServer
+
+        self.server = PreviewServer(root, "127.0.0.1", 0, live=False)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = self.server.url.rstrip("/")
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def serve_dir():
+    servers: list[StaticServer] = []
+
+    def start(root: Path) -> StaticServer:
+        servers.append(StaticServer(root))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,211 @@
+"""Search: Pagefind attributes on rendered pages, and the search page in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import NOW, ROOT, article
+
+from generator.build import build
+from generator.report import RecordingReporter
+from generator.search import SearchIndexError, index_search
+
+ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
+
+
+def build_with_search(root: Path, output: Path, **overrides) -> None:
+    build(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW, index=index_search)
+
+
+@pytest.fixture(scope="session")
+def searchable_sample(tmp_path_factory) -> Path:
+    """The sample site built with its search index, served from its output folder."""
+    root = tmp_path_factory.mktemp("searchable") / "site"
+    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copy(ROOT / "site.toml", root / "site.toml")
+    build_with_search(root, root / "output")
+    return root / "output"
+
+
+# --- Attributes on rendered pages --------------------------------------------------------------------------
+
+def test_article_pages_carry_body_filters_sort_and_meta(sample_build):
+    html = next(sample_build.glob("2024/10/starlink-a-taiwan*/index.html")).read_text()
+    assert html.count("data-pagefind-body") == 1
+    assert 'data-pagefind-sort="date:2024-10-25"' in html
+    assert 'data-pagefind-meta="date:2024-10-25"' in html
+    assert 'data-pagefind-filter="year:2024"' in html
+    assert 'data-pagefind-meta="title"' in html and 'data-pagefind-meta="summary"' in html
+    for key, value in [("topic", "Taïwan"), ("person", "Xi Jinping"), ("source", "Wall Street Journal")]:
+        assert re.search(rf'data-pagefind-filter="{key}">{value}</a>', html), (key, value)
+    # Related articles and navigation sit outside the indexed region.
+    body = html.index("data-pagefind-body")
+    assert html.index('class="related"') > html.index("</article>", body)
+
+
+def test_list_pages_are_not_indexed(sample_build):
+    for page in ["index.html", "topics/index.html", "topics/starlink/index.html", "archives/index.html",
+                 "2024/index.html", "search/index.html", "404.html", "a-propos/index.html"]:
+        assert "data-pagefind-body" not in (sample_build / page).read_text(), page
+
+
+def test_a_site_taxonomy_becomes_a_filter_without_template_work(site):
+    site.write({"site.toml": (site.root / "site.toml").read_text() + '[[taxonomies]]\nname = "series"\n'
+                'title = "Séries"\n',
+                "content/articles/a.md": article(series="[Enquête Starlink]")})
+    site.build()
+    assert 'data-pagefind-filter="serie">Enquête Starlink</a>' in site.read("2024/10/un-article/index.html")
+    assert '"key": "serie", "label": "S\\u00e9ries"' in site.read("search/index.html")
+
+
+def test_the_index_holds_one_language_and_only_articles(searchable_sample):
+    entry = (searchable_sample / "pagefind/pagefind-entry.json").read_text()
+    assert '"languages":{"fr":' in entry and '"page_count":6' in entry
+
+
+def test_a_missing_pagefind_binary_is_a_clear_error(monkeypatch, tmp_path, sample_build):
+    import pagefind_bin
+
+    def missing():
+        raise FileNotFoundError("pagefind")
+
+    monkeypatch.setattr(pagefind_bin, "get_executable", missing)
+    with pytest.raises(SearchIndexError, match=r"pip install 'pagefind\[bin\]"):
+        index_search(None, tmp_path, RecordingReporter())
+
+
+def test_a_site_without_articles_builds_a_working_empty_search_page(site, serve_dir, page):
+    site.write({"content/pages/about.md": "---\ntitle: About\n---\nx\n"})
+    build_with_search(site.root, site.output)
+    server = serve_dir(site.output)
+    page.goto(server.url + "/search/?q=starlink")
+    page.wait_for_selector("#search-status:has-text('aucun article')")
+    assert page.js_errors == []
+
+
+# --- In the browser ------------------------------------------------------------------------------------------
+
+def results(page) -> list[dict]:
+    page.wait_for_selector("#search-status:not(:has-text('Recherche…')):not(:empty)")
+    return page.eval_on_selector_all(".search-result", """nodes => nodes.map(n => ({
+        url: new URL(n.querySelector('a').href).pathname,
+        title: n.querySelector('a').textContent,
+        date: n.querySelector('time').dateTime,
+        chips: [...n.querySelectorAll('.chip')].map(c => c.textContent)}))""")
+
+
+def search(page, server, query: str) -> list[dict]:
+    page.goto(server.url + "/search/" + query)
+    page.wait_for_selector(".search-result, #search-status:has-text('Aucun résultat')")
+    return results(page)
+
+
+@pytest.fixture
+def sample_server(searchable_sample, serve_dir):
+    return serve_dir(searchable_sample)
+
+
+def test_a_word_of_the_body_finds_the_articles_and_no_list_page(page, sample_server):
+    found = search(page, sample_server, "?q=drones")
+    assert found and all(ARTICLE_URL.search(r["url"]) for r in found)
+    assert {r["title"] for r in found} == {"L’armée russe utiliserait Starlink pour ses drones en Ukraine",
+                                           "Elon Musk aurait de fréquentes discussions avec Vladimir Poutine"}
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("taiwan", "Starlink à Taïwan : la demande que Poutine aurait faite à Musk"),  # accents folded
+    ("russie", "Le plan de paix controversé d’Elon Musk pour l’Ukraine"),  # "Russie" in the body
+    ("ouragan", "Twitter, un outil au service de la désinformation russe ?"),  # stem of "ouragans"
+    ("desinformations", "Twitter, un outil au service de la désinformation russe ?"),
+])
+def test_french_queries_are_stemmed_and_accent_free(page, sample_server, query, expected):
+    assert expected in [r["title"] for r in search(page, sample_server, f"?q={query}")]
+
+
+def test_the_search_box_in_the_header_lands_on_the_search_page(page, sample_server):
+    page.goto(sample_server.url + "/")
+    page.fill("#header-search-input", "Crimée")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=Crim*")
+    assert "Le plan de paix controversé d’Elon Musk pour l’Ukraine" in [r["title"] for r in results(page)]
+
+
+@pytest.mark.parametrize("facet, value, expected_count", [
+    ("topic", "Twitter", 2), ("person", "Xi Jinping", 2), ("source", "Wall Street Journal", 4), ("year", "2022", 1),
+])
+def test_each_facet_narrows_the_results(page, sample_server, facet, value, expected_count):
+    everything = search(page, sample_server, "?q=musk")
+    assert len(everything) == 6
+    labels = page.eval_on_selector_all("#search-facets legend", "nodes => nodes.map(n => n.textContent)")
+    assert labels == ["Thèmes", "Personnes", "Sources", "Année"]
+    page.check(f'fieldset[data-facet="{facet}"] input[value="{value}"]')
+    page.wait_for_function(f"document.querySelectorAll('.search-result').length === {expected_count}")
+    assert f"{facet}=" in page.url
+
+
+def test_sort_by_newest_orders_results_by_date(page, sample_server):
+    relevance = search(page, sample_server, "?q=ukraine")
+    page.check('input[name="sort"][value="date"]')
+    page.wait_for_url("**sort=date*")
+    page.wait_for_function("document.querySelector('.search-result time')")
+    newest = results(page)
+    dates = [r["date"] for r in newest]
+    assert dates == sorted(dates, reverse=True) and len(newest) == len(relevance)
+    assert newest[-1]["date"] == "2022-10-31"
+
+
+def test_a_deep_link_restores_query_filters_and_sort(page, sample_server):
+    found = search(page, sample_server, "?q=starlink&topic=Russie&sort=date")
+    assert page.input_value("#search-input") == "starlink"
+    assert page.is_checked('fieldset[data-facet="topic"] input[value="Russie"]')
+    assert page.is_checked('input[name="sort"][value="date"]')
+    assert len(found) == 4 and all("Russie" in r["chips"] for r in found)
+    assert [r["date"] for r in found] == sorted((r["date"] for r in found), reverse=True)
+
+
+def test_filters_alone_list_matching_articles_newest_first(page, sample_server):
+    found = search(page, sample_server, "?person=Tim+Walz")
+    assert [r["date"] for r in found] == ["2024-10-25", "2024-10-25"]
+
+
+def test_the_search_page_works_from_the_keyboard(page, sample_server):
+    page.goto(sample_server.url + "/search/")
+    page.wait_for_selector("#search-facets fieldset")
+    page.focus("#search-input")
+    page.keyboard.type("starlink")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".search-result")
+    page.focus('fieldset[data-facet="year"] input[value="2024"]')
+    page.keyboard.press("Space")
+    page.wait_for_url("**year=2024*")
+    assert all(r["date"].startswith("2024") for r in results(page))
+
+
+def test_search_works_under_a_sub_path(tmp_path, page, serve_dir):
+    root = tmp_path / "site"
+    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copy(ROOT / "site.toml", root / "site.toml")
+    build_with_search(root, tmp_path / "www" / "archive", base_url="https://example.org/archive/")
+    server = serve_dir(tmp_path / "www")
+    page.goto(server.url + "/archive/search/?q=taiwan")
+    page.wait_for_selector(".search-result")
+    found = results(page)
+    assert found and all(r["url"].startswith("/archive/2024/") for r in found)
+    page.click(".search-result a")
+    page.wait_for_selector("h1.article-title")
+    assert page.url.startswith(server.url + "/archive/2024/")
+
+
+def test_a_french_page_searches_the_french_index(site, page, serve_dir):
+    site.write({"content/articles/fr.md": article(title="Le réseau Starlink", body="Les satellites de Starlink."),
+                "content/articles/en.md": article(title="Starlink outage", lang="en", date="2024-10-26",
+                                                  body="The satellites went dark.")})
+    build_with_search(site.root, site.output)
+    entry = (site.output / "pagefind/pagefind-entry.json").read_text()
+    assert '"fr":' in entry and '"en":' in entry
+    server = serve_dir(site.output)
+    assert [r["title"] for r in search(page, server, "?q=starlink")] == ["Le réseau Starlink"]
