@@ -13,7 +13,7 @@ $(BIN)/news-archive: pyproject.toml
 
 preview: $(BIN)/news-archive
 	$(BIN)/news-archive build
-	@echo "Open output/index.html, or: $(BIN)/python -m http.server -d output 8000 --bind 127.0.0.1"
+	$(BIN)/news-archive serve
 
 build: $(BIN)/news-archive
 	$(BIN)/news-archive build

@@ -82,18 +82,40 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
                        [job.output_path for job in jobs])
 
 
+# Parse results of this process, for rebuilds in the preview: a file whose stat did not change is not
+# parsed again. Keyed by everything a parse depends on, so a stale entry can never be used.
+_parsed: dict[tuple, tuple] = {}
+
+
 def parse_sources(sources: list[Source], config: Config) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
     articles, pages, term_files, problems = [], [], [], []
     parsers = {"article": (parse_article, articles), "page": (parse_page, pages),
                "term": (parse_term_file, term_files)}
+    seen: dict[tuple, tuple] = {}
     for source in sources:
         parse, bucket = parsers[source.kind]
-        value, found = parse(source, config)
+        key = _parse_key(source, config)
+        result = _parsed.get(key) if key else None
+        if result is None:
+            result = parse(source, config)
+        if key:
+            seen[key] = result
+        value, found = result
         problems += found
         if value is not None:
             bucket.append(value)
+    _parsed.clear()
+    _parsed.update(seen)
     return articles, pages, term_files, problems
+
+
+def _parse_key(source: Source, config: Config) -> tuple | None:
+    try:
+        stat = source.path.stat()
+    except OSError:
+        return None
+    return (source.source_path, source.kind, stat.st_mtime_ns, stat.st_size, stat.st_ino, config.digest)
 
 
 def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Reporter) -> None:

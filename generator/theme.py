@@ -106,8 +106,24 @@ def _strings(directories: list[Path]) -> dict[str, dict[str, str]]:
     return strings
 
 
+_environments: dict[tuple, jinja2.Environment] = {}
+
+
 def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
-    """The Jinja environment: autoescaped, strict about undefined names, with our filters."""
+    """The Jinja environment: autoescaped, strict about undefined names, with our filters.
+
+    Environments are reused across builds of one process (the preview rebuilds many times): compiled
+    templates are kept, and Jinja's auto-reload recompiles a template whose file changed.
+    """
+    key = (config.digest, theme.directories, repr(theme.strings), repr(theme.params), tuple(sorted(asset_urls.items())))
+    if key not in _environments:
+        if len(_environments) > 8:
+            _environments.clear()
+        _environments[key] = _new_environment(theme, config, asset_urls)
+    return _environments[key]
+
+
+def _new_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme.template_dirs),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -115,6 +131,7 @@ def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=True,
     )
     install_filters(environment, config, theme, asset_urls)
     return environment

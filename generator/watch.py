@@ -21,7 +21,8 @@ from watchdog.observers.polling import PollingObserver
 from .config import CONFIG_FILE
 from .discover import is_content_name
 
-_IGNORED_EVENTS = {"opened", "closed_no_write"}
+# "closed" follows every "modified" of a write: counting it too would trail a storm with a second rebuild.
+_IGNORED_EVENTS = {"opened", "closed", "closed_no_write"}
 _THEME_LEFTOVER_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 
 
@@ -53,7 +54,7 @@ class ChangeSet:
 class Debouncer:
     """Calls `action(changes)` once events have been quiet for `delay` seconds (at most `max_wait` late)."""
 
-    def __init__(self, action: Callable[[ChangeSet], None], delay: float = 0.08, max_wait: float = 1.0):
+    def __init__(self, action: Callable[[ChangeSet], None], delay: float = 0.08, max_wait: float = 2.0):
         self.action = action
         self.delay = delay
         self.max_wait = max_wait
