@@ -31,6 +31,7 @@ class BuildResult:
     write: WriteReport
     warnings: list[SourceError] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
+    article_pages: list[str] = field(default_factory=list)  # output paths: what the search index covers
 
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
@@ -71,15 +72,18 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
             files[STATIC_PREFIX + relative] = path.read_bytes()
     search_hook = None
     if search and config.search.enabled and index is not None:
+        article_pages = [job.output_path for job in jobs if job.kind == "article"]
+
         def search_hook(staging: Path, _report: WriteReport) -> None:
             with reporter.stage("search"):
-                index(config, staging, reporter, has_articles=bool(site.articles))
+                index(config, staging, reporter, article_pages, work_dir=config.root / ".cache")
     with reporter.stage("write"):
         report = write_outputs(output, files, keep_prefixes=("pagefind/",), before_swap=search_hook,
                                force=search_hook is not None and not (output / "pagefind").is_dir())
     _summarise(reporter, config, site, jobs, report)
     return BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning],
-                       [job.output_path for job in jobs])
+                       [job.output_path for job in jobs],
+                       [job.output_path for job in jobs if job.kind == "article"])
 
 
 # Parse results of this process, for rebuilds in the preview: a file whose stat did not change is not

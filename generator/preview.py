@@ -17,7 +17,7 @@ from pathlib import Path
 from .build import BuildResult, build
 from .errors import BuildFailed, SourceError, UsageError
 from .report import Reporter
-from .search import SearchIndexError, index_search
+from .search import SearchIndexError, index_search, snapshot_pages
 from .serve import LOOPBACK_NAMES, PreviewServer
 from .watch import ChangeSet, Watcher
 
@@ -70,7 +70,9 @@ class Preview:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         self.watcher = Watcher(root, self.rebuild, self._message, delay=watch_delay)
         self.index_timer: threading.Timer | None = None
-        self.index_lock = threading.Lock()
+        self.index_lock = threading.Lock()  # guards the timer only, never held for long
+        self.indexing = threading.Lock()  # one Pagefind run at a time
+        self.index_generation = 0
         self.indexed = threading.Event()
         self.server_thread = threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True)
         self.last_config = None
@@ -124,7 +126,7 @@ class Preview:
                                f"{len(report.removed)} removed ({', '.join(sorted(changes.paths)[:3])}"
                                f"{'…' if len(changes.paths) > 3 else ''})")
             if self.search and (report.changed or report.removed or not self.bundle_dir.exists()):
-                self._schedule_index(has_articles=bool(result.site.articles))
+                self._schedule_index(result.article_pages)
             return self._record(report)
 
     def _record(self, report: RebuildReport) -> RebuildReport:
@@ -157,25 +159,32 @@ class Preview:
                 pass
         return {"message": error.format(), "excerpt": excerpt}
 
-    def _schedule_index(self, has_articles: bool) -> None:
+    def _schedule_index(self, pages: list[str]) -> None:
         with self.index_lock:
             if self.index_timer is not None:
                 self.index_timer.cancel()
             self.indexed.clear()
-            self.index_timer = threading.Timer(INDEX_DELAY, self._index, args=(has_articles,))
+            self.index_generation += 1
+            self.index_timer = threading.Timer(INDEX_DELAY, self._index, args=(pages, self.index_generation))
             self.index_timer.daemon = True
             self.index_timer.start()
 
-    def _index(self, has_articles: bool) -> None:
-        # Runs beside the server: page reloads never wait for it.
+    def _index(self, pages: list[str], generation: int) -> None:
+        # Runs beside the server and never holds the build lock while Pagefind works: a save during
+        # indexing rebuilds and reloads at once. Only taking the snapshot waits for a running rebuild.
         try:
-            with self.lock:  # a consistent site tree while Pagefind reads it
-                index_search(self.last_config, self.site_dir, self.reporter, has_articles, self.bundle_dir)
+            with self.indexing:
+                with self.lock:
+                    snapshot = snapshot_pages(self.site_dir, pages, self.root / PREVIEW_DIR / "search-pages")
+                index_search(self.last_config, snapshot, self.reporter, pages, self.bundle_dir,
+                             work_dir=self.root / PREVIEW_DIR / "work")
             self.reporter.detail("search index refreshed")
-        except SearchIndexError as exc:
+        except (SearchIndexError, OSError) as exc:
             self.reporter.info(f"search: {exc}")
         finally:
-            self.indexed.set()
+            with self.index_lock:
+                if generation == self.index_generation:  # nothing newer is waiting
+                    self.indexed.set()
 
     def wait_for_rebuild(self, count: int, timeout: float = 10.0) -> RebuildReport:
         """Block until at least `count` rebuilds happened (for tests and tools)."""

@@ -73,8 +73,9 @@ def test_a_missing_pagefind_binary_is_a_clear_error(monkeypatch, tmp_path, sampl
         raise FileNotFoundError("pagefind")
 
     monkeypatch.setattr(pagefind_bin, "get_executable", missing)
+    (tmp_path / "a.html").write_text("<html><body data-pagefind-body>x</body></html>")
     with pytest.raises(SearchIndexError, match=r"pip install 'pagefind\[bin\]"):
-        index_search(None, tmp_path, RecordingReporter())
+        index_search(None, tmp_path, RecordingReporter(), ["a.html"])
 
 
 def test_a_site_without_articles_builds_a_working_empty_search_page(site, serve_dir, page):

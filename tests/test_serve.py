@@ -304,6 +304,29 @@ def test_drafts_and_future_articles_are_previewed_and_marked(site):
         session.stop()
 
 
+def test_search_works_in_the_preview_and_follows_edits(site, browser):
+    site.write({"content/articles/a.md": article(title="Premier", body="Un texte sur les satellites.")})
+    session = Preview(site.root, port=0, reporter=RecordingReporter(), search=True, watch_delay=0.1)
+    session.start()
+    try:
+        assert session.indexed.wait(30)
+        entry = json.loads(get(session, "/pagefind/pagefind-entry.json")[1])
+        assert entry["languages"]["fr"]["page_count"] == 1
+        assert get(session, "/pagefind/pagefind.js")[0].getheader("Content-Type").startswith("text/javascript")
+        session.indexed.clear()
+        site.write({"content/articles/b.md": article(title="Second", date="2024-10-26", body="Une fusée.")})
+        session.wait_for_rebuild(2)
+        assert session.indexed.wait(30)
+        assert json.loads(get(session, "/pagefind/pagefind-entry.json")[1])["languages"]["fr"]["page_count"] == 2
+        page = browser.new_page()
+        page.goto(session.url + "search/?q=fusee")
+        page.wait_for_selector(".search-result")
+        assert page.eval_on_selector_all(".search-result a", "n => n.map(a => a.textContent)") == ["Second"]
+        page.close()
+    finally:
+        session.stop()
+
+
 # --- In a browser -----------------------------------------------------------------------------------------------
 
 def test_the_browser_shows_an_edit_without_navigating_and_other_tabs_stay(preview, browser):
