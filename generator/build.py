@@ -12,15 +12,16 @@ from .assemble import assemble_site
 from .config import Config, load_config
 from .discover import discover_sources
 from .errors import BuildFailed, SourceError
+from .hosting import headers_file, host_files
 from .model import Article, Site, Source, StandalonePage, TermFile
 from .parse import parse_article, parse_page, parse_term_file
-from .plan import plan_jobs
+from .plan import page_urls_of, plan_jobs
+from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
+from .state import load_state, save_state
 from .theme import load_theme, make_environment
 from .write import WriteReport, check_output_dir, write_outputs
-
-STATIC_PREFIX = "static/"
 
 
 @dataclass
@@ -55,11 +56,17 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         problems += assemble_problems
     with reporter.stage("plan"):
         jobs, plan_problems = plan_jobs(config, site)
-        problems += plan_problems
+        # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
+        failing = any(not problem.is_warning for problem in problems)
+        published_before = {} if config.preview or failing else load_state(config, PERMALINKS, problems)
+        redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(jobs))
+        if redirects:
+            jobs, plan_problems = plan_jobs(config, site, redirects)
+        problems += plan_problems + redirect_problems
     _stop_on_errors(problems, config, reporter)
     with reporter.stage("render"):
-        static_files = theme.static_files()
-        renderer = Renderer(config, theme, make_environment(theme, config, {}))
+        asset_files, asset_urls = theme.assets(config.base_path, hashed=not config.preview)
+        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls))
         files: dict[str, bytes] = {}
         render_problems = []
         for job in jobs:
@@ -68,8 +75,10 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
             except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
                 render_problems.append(renderer.template_error(job, exc))
         _stop_on_errors(render_problems, config, reporter)
-        for relative, path in static_files.items():
-            files[STATIC_PREFIX + relative] = path.read_bytes()
+        files.update(asset_files)
+        files.update(host_files(config, redirects))
+        if config.deploy.headers:
+            files["_headers"] = headers_file(config, files)
     search_hook = None
     if search and config.search.enabled and index is not None:
         article_pages = [job.output_path for job in jobs if job.kind == "article"]
@@ -80,6 +89,8 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     with reporter.stage("write"):
         report = write_outputs(output, files, keep_prefixes=("pagefind/",), before_swap=search_hook,
                                force=search_hook is not None and not (output / "pagefind").is_dir())
+    if not config.preview:
+        save_state(config, PERMALINKS, published_urls(site, published_before, config))
     _summarise(reporter, config, site, jobs, report)
     return BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning],
                        [job.output_path for job in jobs],
@@ -126,7 +137,7 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
     errors = [p for p in problems if not p.is_warning or config.strict]
     if errors:
         raise BuildFailed([p.as_error() for p in errors] + [p for p in problems if p.is_warning and not config.strict])
-    for problem in sorted(problems):
+    for problem in sorted(problems, key=SourceError.sort_key):
         reporter.problem(problem)
 
 

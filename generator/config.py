@@ -55,6 +55,27 @@ class SearchConfig:
     enabled: bool = True
 
 
+REDIRECT_FORMATS = ("netlify", "nginx", "json")
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """What static hosts need besides the pages: redirect files, cache headers, retired URLs."""
+
+    redirects: tuple[str, ...] = ()  # host redirect files: netlify (_redirects, also Cloudflare Pages), nginx, json
+    headers: bool = False  # write _headers (Netlify, Cloudflare Pages) with long cache for hashed assets
+    retired: tuple[str, ...] = ()  # URLs deliberately taken down: no redirect, no permalink warning
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """`news-archive check --external`: politeness and caching of outbound link checks."""
+
+    timeout: float = 10.0  # seconds per request
+    delay: float = 1.0  # seconds between two requests to the same host
+    cache_hours: float = 24.0  # how long a checked link's result is reused
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a build depends on besides the content itself."""
@@ -73,10 +94,13 @@ class Config:
     feeds: FeedConfig = FeedConfig()
     front_matter: FrontMatterConfig = FrontMatterConfig()
     search: SearchConfig = SearchConfig()
+    deploy: DeployConfig = DeployConfig()
+    check: CheckConfig = CheckConfig()
     output_dir: Path = Path("output")
     drafts: bool = False
     future: bool = False
     strict: bool = False
+    preview: bool = False  # preview builds: plain asset names (CSS hot swap), no permalink record
 
     @property
     def content_dir(self) -> Path:
@@ -96,6 +120,7 @@ class Config:
         """Changes whenever anything that can change the output changes."""
         data = asdict(self)
         data["root"] = data["output_dir"] = ""
+        data.pop("check")  # link-check settings do not change the output
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def taxonomy(self, name: str) -> Taxonomy:
@@ -110,12 +135,14 @@ DEFAULT_TAXONOMIES = (
 
 _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
-    "permalink", "taxonomies", "feeds", "front_matter", "search",
+    "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check",
 }
 _TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
 _FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
 _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
+_DEPLOY_KEYS = {f.name for f in fields(DeployConfig)}
+_CHECK_KEYS = {f.name for f in fields(CheckConfig)}
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -240,6 +267,8 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
         feeds=_feeds(raw, checker),
         front_matter=_front_matter(raw, checker),
         search=_search(raw, checker),
+        deploy=_deploy(raw, checker),
+        check=_check(raw, checker),
     )
 
 
@@ -354,6 +383,37 @@ def _front_matter(raw: dict, checker: _Checker) -> FrontMatterConfig:
         ignore=tuple(str(name) for name in ignore),
         date_from_filename=checker.typed(table, "date_from_filename", bool, False),
     )
+
+
+def _deploy(raw: dict, checker: _Checker) -> DeployConfig:
+    table = _subtable(raw, "deploy", checker)
+    checker.check_keys(table, _DEPLOY_KEYS, "[deploy]")
+    formats = checker.typed(table, "redirects", list, [])
+    for name in formats:
+        if name not in REDIRECT_FORMATS:
+            checker.error("redirects", f"unknown redirect format {name!r}",
+                          did_you_mean(str(name), REDIRECT_FORMATS) or "use: " + ", ".join(REDIRECT_FORMATS))
+    retired = []
+    for url in checker.typed(table, "retired", list, []):
+        if not isinstance(url, str) or not url.startswith("/"):
+            checker.error("retired", f"retired URL {url!r} must be a path starting with '/'")
+        else:
+            retired.append(url)
+    return DeployConfig(tuple(f for f in formats if f in REDIRECT_FORMATS),
+                        checker.typed(table, "headers", bool, False), tuple(retired))
+
+
+def _check(raw: dict, checker: _Checker) -> CheckConfig:
+    table = _subtable(raw, "check", checker)
+    checker.check_keys(table, _CHECK_KEYS, "[check]")
+    values = {}
+    for key in _CHECK_KEYS:
+        value = checker.typed(table, key, (int, float), getattr(CheckConfig, key))
+        if value < 0:
+            checker.error(key, f"'{key}' must not be negative")
+            continue
+        values[key] = float(value)
+    return CheckConfig(**values)
 
 
 def _search(raw: dict, checker: _Checker) -> SearchConfig:

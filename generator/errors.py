@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .text import printable
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class SourceError:
     """A problem in one input file, located as precisely as we know."""
 
@@ -19,6 +19,9 @@ class SourceError:
     message: str = ""
     hint: str = ""
     severity: str = "error"  # "error" or "warning"
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.col or 0, self.message)
 
     def location(self) -> str:
         parts = [self.path]
@@ -48,7 +51,7 @@ class BuildFailed(Exception):
     """Raised with every error of a stage, so the user sees them all at once."""
 
     def __init__(self, errors: Iterable[SourceError]):
-        self.errors = sorted(errors)
+        self.errors = sorted(errors, key=SourceError.sort_key)
         super().__init__(format_errors(self.errors))
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from .config import Config, Taxonomy
 from .errors import SourceError
 from .model import ArticleSummary, Job, Period, Site, Term
+from .redirects import Redirect
 from .urls import (
     archives_url,
     feed_url,
@@ -117,13 +118,13 @@ class SitemapEntry:
     lastmod: datetime | None
 
 
-def plan_jobs(config: Config, site: Site) -> tuple[list[Job], list[SourceError]]:
+def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = ()) -> tuple[list[Job], list[SourceError]]:
     """Every output file of the site; duplicate output paths are errors naming both origins."""
     globals_ = site_globals(config, site)
     jobs: list[Job] = []
     origins: dict[str, str] = {}
     problems: list[SourceError] = []
-    for job, origin in _all_jobs(config, site, globals_):
+    for job, origin in (*_all_jobs(config, site, globals_), *_redirect_jobs(config, globals_, redirects)):
         if job.output_path in origins:
             problems.append(SourceError(origin, None, None,
                                         f"writes {job.output_path}, which {origins[job.output_path]} also writes",
@@ -178,6 +179,20 @@ def _all_jobs(config: Config, site: Site, globals_: SiteGlobals) -> Iterator[tup
               {"site": globals_, "lang": lang, "url": config.base_path + "404.html", "title": "404"}), "404"
     yield Job("sitemap.xml", "sitemap", "sitemap", "", {"entries": _sitemap_entries(config, site)}), "sitemap"
     yield Job("robots.txt", "robots", "text", "robots.txt", {"site": globals_}), "robots.txt"
+
+
+def _redirect_jobs(config: Config, globals_: SiteGlobals,
+                   redirects: Sequence[Redirect]) -> Iterator[tuple[Job, str]]:
+    lang = config.language.split("-")[0]
+    for redirect in redirects:
+        yield _job(config, redirect.old_url, "redirect", "html", "redirect.html", site=globals_, lang=lang,
+                   url=redirect.old_url, title="redirect", target=redirect.new_url), \
+            f"the redirect from {redirect.old_url} (content/{redirect.source_path})"
+
+
+def page_urls_of(jobs: Sequence[Job]) -> set[str]:
+    """The URLs of the HTML pages planned: what a redirect may not shadow."""
+    return {job.context["url"] for job in jobs if job.renderer == "html" and "url" in job.context}
 
 
 def _article_jobs(config: Config, site: Site, globals_: SiteGlobals) -> Iterator[tuple[Job, str]]:

@@ -86,7 +86,7 @@ class Preview:
 
     def _overrides(self) -> dict:
         return {"output_dir": self.site_dir, "base_url": self.url, "drafts": self.drafts,
-                "future": self.drafts}
+                "future": self.drafts, "preview": True}
 
     def start(self) -> None:
         if self.server.bound_host not in LOOPBACK_NAMES:

@@ -6,6 +6,7 @@ looked up child first, then parents. A site overrides the default theme with a s
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,26 @@ class Theme:
                     if path.is_file() and not path.name.startswith("."):
                         files[path.relative_to(static).as_posix()] = path
         return files
+
+    def assets(self, base_path: str, hashed: bool) -> tuple[dict[str, bytes], dict[str, str]]:
+        """Static files to write (output path -> bytes) and the URL of each for `asset()`.
+
+        CSS and JavaScript get content-hashed names under assets/ (style.3f2a1c9d.css), so hosts may cache
+        them forever; other files keep their names under static/. The preview keeps plain names, so a
+        changed stylesheet can be swapped in place.
+        """
+        files: dict[str, bytes] = {}
+        urls: dict[str, str] = {}
+        for relative, path in self.static_files().items():
+            data = path.read_bytes()
+            stem, dot, suffix = relative.rpartition(".")
+            if hashed and dot and suffix in ("css", "js"):
+                output = f"assets/{stem}.{hashlib.sha256(data).hexdigest()[:8]}.{suffix}"
+            else:
+                output = "static/" + relative
+            files[output] = data
+            urls[relative] = base_path + output
+        return files, urls
 
     def template_path(self, name: str) -> str:
         """Where a template comes from, for error messages."""
