@@ -20,7 +20,7 @@ from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
 from .state import load_state, save_state
-from .theme import load_theme, make_environment
+from .theme import Theme, load_theme, make_environment
 from .write import WriteReport, check_output_dir, write_outputs
 
 
@@ -40,20 +40,10 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
           index: Callable[..., None] | None = None) -> BuildResult:
     """Build the site at `root`. Raises BuildFailed with every problem when anything is wrong."""
     reporter = reporter or Reporter()
-    now = now or datetime.now(UTC)
-    with reporter.stage("config"):
-        config = load_config(root, overrides)
-        output = check_output_dir(config.root / config.output_dir, config.root,
-                                  [config.content_dir, config.root / "themes"])
-        theme = load_theme(config)
-    with reporter.stage("discover"):
-        sources, problems = discover_sources(config)
-    with reporter.stage("parse"):
-        articles, pages, term_files, parse_problems = parse_sources(sources, config)
-        problems += parse_problems
-    with reporter.stage("assemble"):
-        site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
-        problems += assemble_problems
+    loaded = load_site(root, overrides, reporter, now)
+    config, theme, site, problems = loaded.config, loaded.theme, loaded.site, loaded.problems
+    output = check_output_dir(config.root / config.output_dir, config.root,
+                              [config.content_dir, config.root / "themes"])
     with reporter.stage("plan"):
         jobs, plan_problems = plan_jobs(config, site)
         # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
@@ -100,6 +90,32 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
 # Parse results of this process, for rebuilds in the preview: a file whose stat did not change is not
 # parsed again. Keyed by everything a parse depends on, so a stale entry can never be used.
 _parsed: dict[tuple, tuple] = {}
+
+
+@dataclass
+class LoadedSite:
+    config: Config
+    theme: Theme
+    site: Site
+    problems: list[SourceError]
+
+
+def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
+              now: datetime | None = None) -> LoadedSite:
+    """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
+    now = now or datetime.now(UTC)
+    with reporter.stage("config"):
+        config = load_config(root, overrides)
+        theme = load_theme(config)
+    with reporter.stage("discover"):
+        sources, problems = discover_sources(config)
+    with reporter.stage("parse"):
+        articles, pages, term_files, parse_problems = parse_sources(sources, config)
+        problems += parse_problems
+    with reporter.stage("assemble"):
+        site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
+        problems += assemble_problems
+    return LoadedSite(config, theme, site, problems)
 
 
 def parse_sources(sources: list[Source], config: Config) -> tuple[

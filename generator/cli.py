@@ -44,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-search", action="store_true", help="do not index the preview for search")
     serve.add_argument("-v", "--verbose", action="store_true", help="print more about each rebuild")
 
+    check = commands.add_parser("check", help="check a built site before deploying it",
+                                description="Check the built site: internal links and anchors, base URL, feeds "
+                                            "and sitemap, drafts, search index; --external checks outbound links.")
+    check.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: current folder)")
+    check.add_argument("--output", metavar="DIR", type=Path, help="the built site (default: output)")
+    check.add_argument("--base-url", metavar="URL", help="the base URL the site was built for")
+    check.add_argument("--external", action="store_true", help="also check outbound links (cached in .cache/)")
+    check.add_argument("--strict", action="store_true", default=None,
+                       help="dead external links are errors, not warnings")
+
     new = commands.add_parser("new", help="create a new article file",
                               description="Create a dated draft article and print its path.")
     new.add_argument("title", help="the article's title, e.g. \"Titre de l'article\"")
@@ -68,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "check":
+            return _check(args)
     except BuildFailed as failed:
         for error in failed.errors:
             print(error.format(), file=sys.stderr)
@@ -115,6 +127,24 @@ def _serve(args: argparse.Namespace) -> int:
         preview.stop()
         raise
     preview.run_forever(open_browser=args.open)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import run_check
+
+    overrides = {"base_url": args.base_url, "output_dir": args.output, "strict": args.strict}
+    problems, external = run_check(args.root.resolve(), overrides, args.external)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    errors = sum(not p.is_warning for p in problems)
+    warnings = len(problems) - errors
+    checked = f", {external} external links checked" if args.external else ""
+    if errors:
+        print(f"check failed: {errors} error{'s' if errors != 1 else ''}, {warnings} warnings{checked}",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"check passed: {warnings} warnings{checked}")
     return EXIT_OK
 
 
