@@ -21,6 +21,8 @@ from .report import Reporter
 _LINK_ATTRIBUTES = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("form", "action"),
                     ("source", "src"), ("iframe", "src")}
 
+_OUTBOUND_TAGS = {"a", "img", "iframe", "source", "video", "audio", "embed"}
+
 
 @dataclass(frozen=True)
 class BrokenLink:
@@ -39,13 +41,28 @@ class _PageScan(HTMLParser):
         self.ids: set[str] = set()
         self.canonical: str | None = None
         self.indexed = False  # carries data-pagefind-body: an article page
+        self.body_links: list[str] = []  # links inside the article's own content
+        self._body_tag: str | None = None
+        self._body_depth = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._body_tag:
+            if self._body_depth:
+                self._body_depth -= 1
+            else:
+                self._body_tag = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag == "link" and values.get("rel") == "canonical":
             self.canonical = values.get("href")
-        if "data-pagefind-body" in values:
+        if "data-pagefind-body" in values and self._body_tag is None:
             self.indexed = True
+            self._body_tag = tag
+        elif tag == self._body_tag:
+            self._body_depth += 1
+        if self._body_tag and tag in _OUTBOUND_TAGS:
+            self.body_links += [value for name, value in attrs if name in ("href", "src") and value]
         for name, value in attrs:
             if value is None:
                 continue

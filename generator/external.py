@@ -37,13 +37,15 @@ class LinkResult:
 
 
 def outbound_links(scans: dict[Path, object], output: Path, base_url: str) -> dict[str, set[str]]:
-    """External http(s) links of article pages -> the pages (output paths) that hold them."""
+    """External http(s) links in articles' own content (body, sources) -> the pages holding them.
+
+    Site-wide links (header, footer) are not the articles' and are left alone."""
     own = urlsplit(base_url).netloc
     links: dict[str, set[str]] = defaultdict(set)
     for page, scan in scans.items():
         if not scan.indexed:
             continue
-        for link in scan.links:
+        for link in scan.body_links:
             parts = urlsplit(link)
             if parts.scheme in ("http", "https") and parts.netloc and parts.netloc != own:
                 links[link.split("#", 1)[0]].add(page.relative_to(output).as_posix())

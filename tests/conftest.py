@@ -169,3 +169,21 @@ def serve_dir():
     yield start
     for server in servers:
         server.stop()
+
+
+# --- Sites built with their search index -----------------------------------------------------------------
+
+def build_with_search(root: Path, output: Path, **overrides) -> None:
+    from generator.search import index_search
+
+    build(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW, index=index_search)
+
+
+@pytest.fixture(scope="session")
+def searchable_sample(tmp_path_factory) -> Path:
+    """The sample site built with its search index, served from its output folder."""
+    root = tmp_path_factory.mktemp("searchable") / "site"
+    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copy(ROOT / "site.toml", root / "site.toml")
+    build_with_search(root, root / "output")
+    return root / "output"

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import NOW, ROOT, article
+from conftest import ROOT, article, build_with_search
 
-from generator.build import build
 from generator.report import RecordingReporter
 from generator.search import SearchIndexError, index_search
 
 ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
-
-
-def build_with_search(root: Path, output: Path, **overrides) -> None:
-    build(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW, index=index_search)
-
-
-@pytest.fixture(scope="session")
-def searchable_sample(tmp_path_factory) -> Path:
-    """The sample site built with its search index, served from its output folder."""
-    root = tmp_path_factory.mktemp("searchable") / "site"
-    shutil.copytree(ROOT / "content", root / "content")
-    shutil.copy(ROOT / "site.toml", root / "site.toml")
-    build_with_search(root, root / "output")
-    return root / "output"
 
 
 # --- Attributes on rendered pages --------------------------------------------------------------------------
