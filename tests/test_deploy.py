@@ -255,15 +255,36 @@ def test_editing_a_stylesheet_changes_its_name(site):
 
 # --- In the browser, under a sub-path ---------------------------------------------------------------------------
 
+class _PlainServer:
+    """Python's own static file server: what a basic host does, nothing of ours."""
+
+    def __init__(self, directory: Path):
+        import functools
+        from http.server import SimpleHTTPRequestHandler
+
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(directory))
+        handler.log_message = lambda *args: None
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
-def sub_path_site(tmp_path, serve_dir):
+def sub_path_site(tmp_path):
     root = tmp_path / "site"
     shutil.copytree(ROOT / "content", root / "content")
     shutil.copy(ROOT / "site.toml", root / "site.toml")
     seed = root / "content/articles/2024/10/elon-musk-vladimir-poutine-discussions.md"
     seed.write_text(seed.read_text().replace("lang: fr\n", "lang: fr\naliases: [/2024/10/musk-poutine/]\n"))
     build_with_search(root, tmp_path / "www" / "archive", base_url="https://example.org/archive/")
-    return serve_dir(tmp_path / "www")
+    server = _PlainServer(tmp_path / "www")
+    yield server
+    server.stop()
 
 
 def test_an_old_url_lands_on_the_new_article_under_a_sub_path(page, sub_path_site):
