@@ -51,6 +51,12 @@ class FrontMatterConfig:
 
 
 @dataclass(frozen=True)
+class MarkdownConfig:
+    unsafe_html: bool = False  # keep raw HTML of bodies as written (scripts included): only for trusted content
+    time_budget: float = 5.0  # seconds one body may take to convert before it is reported as pathological
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     enabled: bool = True
 
@@ -94,6 +100,7 @@ class Config:
     feeds: FeedConfig = FeedConfig()
     front_matter: FrontMatterConfig = FrontMatterConfig()
     search: SearchConfig = SearchConfig()
+    markdown: MarkdownConfig = MarkdownConfig()
     deploy: DeployConfig = DeployConfig()
     check: CheckConfig = CheckConfig()
     output_dir: Path = Path("output")
@@ -121,6 +128,7 @@ class Config:
         data = asdict(self)
         data["root"] = data["output_dir"] = ""
         data.pop("check")  # link-check settings do not change the output
+        data["markdown"].pop("time_budget")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def taxonomy(self, name: str) -> Taxonomy:
@@ -135,13 +143,14 @@ DEFAULT_TAXONOMIES = (
 
 _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
-    "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check",
+    "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check", "markdown",
 }
 _TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
 _FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
 _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
 _DEPLOY_KEYS = {f.name for f in fields(DeployConfig)}
+_MARKDOWN_KEYS = {f.name for f in fields(MarkdownConfig)}
 _CHECK_KEYS = {f.name for f in fields(CheckConfig)}
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -267,6 +276,7 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
         feeds=_feeds(raw, checker),
         front_matter=_front_matter(raw, checker),
         search=_search(raw, checker),
+        markdown=_markdown(raw, checker),
         deploy=_deploy(raw, checker),
         check=_check(raw, checker),
     )
@@ -383,6 +393,16 @@ def _front_matter(raw: dict, checker: _Checker) -> FrontMatterConfig:
         ignore=tuple(str(name) for name in ignore),
         date_from_filename=checker.typed(table, "date_from_filename", bool, False),
     )
+
+
+def _markdown(raw: dict, checker: _Checker) -> MarkdownConfig:
+    table = _subtable(raw, "markdown", checker)
+    checker.check_keys(table, _MARKDOWN_KEYS, "[markdown]")
+    budget = checker.typed(table, "time_budget", (int, float), 5.0)
+    if budget < 0:
+        checker.error("time_budget", "'time_budget' must not be negative (0 turns it off)")
+        budget = 5.0
+    return MarkdownConfig(checker.typed(table, "unsafe_html", bool, False), float(budget))
 
 
 def _deploy(raw: dict, checker: _Checker) -> DeployConfig:

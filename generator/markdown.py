@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import markdown as python_markdown
+import nh3
 
 from .model import Heading
 from .text import slugify
@@ -28,6 +33,47 @@ class RenderedMarkdown:
 
 _converter: python_markdown.Markdown | None = None
 
+# Safe HTML that archives really contain (figures, tables, embeds), nothing that runs: no <script>, no
+# event handlers, no style, and links and sources only over http(s), mailto or relative.
+_TAGS = set(nh3.ALLOWED_TAGS) | {"iframe", "video", "audio", "source", "track", "picture", "tfoot"}
+_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+_ATTRIBUTES["*"] = {"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "aria-describedby"}
+_ATTRIBUTES["img"] = _ATTRIBUTES.get("img", set()) | {"loading", "srcset", "sizes"}
+_ATTRIBUTES["iframe"] = {"src", "width", "height", "allow", "allowfullscreen", "loading", "referrerpolicy"}
+_ATTRIBUTES["video"] = {"src", "controls", "poster", "width", "height", "preload", "muted", "loop"}
+_ATTRIBUTES["audio"] = {"src", "controls", "preload", "loop"}
+_ATTRIBUTES["source"] = {"src", "type", "srcset", "media", "sizes"}
+_ATTRIBUTES["track"] = {"src", "kind", "srclang", "label", "default"}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+class MarkdownTimeout(Exception):
+    """A body took longer than its time budget to convert."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise MarkdownTimeout in the block after `seconds` (main thread only: it relies on SIGALRM)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise MarkdownTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def sanitize_html(fragment: str) -> str:
+    return nh3.clean(fragment, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES, link_rel=None,
+                     strip_comments=True)
+
 
 def _heading_id(value: str, separator: str) -> str:
     return slugify(value) or "section"
@@ -45,15 +91,26 @@ def _get_converter() -> python_markdown.Markdown:
     return _converter
 
 
-def render_markdown(text: str) -> RenderedMarkdown:
-    """Convert a Markdown body. Raises RecursionError on pathologically nested input (callers locate it)."""
+def render_markdown(text: str, unsafe_html: bool = False, budget: float = 0) -> RenderedMarkdown:
+    """Convert a Markdown body; the HTML is sanitised unless `unsafe_html`.
+
+    Raises RecursionError (pathological nesting) or MarkdownTimeout (over `budget` seconds): callers
+    turn both into an error naming the file.
+    """
+    global _converter
     converter = _get_converter()
     converter.reset()
     try:
-        body_html = converter.convert(text)
+        with time_budget(budget):
+            body_html = converter.convert(text)
         tokens = getattr(converter, "toc_tokens", [])
+    except (RecursionError, MarkdownTimeout):
+        _converter = None  # interrupted half-way: never reuse its state
+        raise
     finally:
         converter.reset()
+    if not unsafe_html:
+        body_html = sanitize_html(body_html)
     plain_text = html_to_text(body_html)
     match = _FIRST_PARAGRAPH.search(body_html)
     return RenderedMarkdown(

@@ -27,7 +27,7 @@ from .frontmatter import (
     to_names,
     to_text,
 )
-from .markdown import html_to_text, render_markdown, shorten
+from .markdown import MarkdownTimeout, html_to_text, render_markdown, shorten
 from .model import Article, Citation, Image, Source, StandalonePage, TermFile
 from .text import clean_field, slugify
 
@@ -129,7 +129,7 @@ def parse_article(source: Source, config: Config) -> tuple[Article | None, list[
     aliases = reader.get("aliases", _aliases, default=())
     draft = reader.get("draft", to_bool, default=False)
     summary = html_to_text(clean_field(reader.get("summary", to_text, default="")))
-    body = _body(reader, front)
+    body = _body(reader, front, config)
 
     if any(not p.is_warning for p in reader.problems) or body is None or date is None:
         return None, reader.problems
@@ -170,7 +170,7 @@ def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, l
     if not re.fullmatch(r"-?\d{1,6}", weight_text.strip()):
         reader.problem(f"'weight' must be a whole number, got {weight_text!r}", "weight")
         weight_text = "0"
-    body = _body(reader, front)
+    body = _body(reader, front, config)
     if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
     if reader.get("draft", to_bool, default=False) and not config.drafts:
@@ -203,7 +203,7 @@ def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, li
     if homepage:
         homepage = reader.get("homepage", lambda node, name: check_url(to_text(node, name), node, name), default="")
     names = reader.get("aliases", to_names, default=())
-    body = _body(reader, front)
+    body = _body(reader, front, config)
     if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
     return TermFile(
@@ -321,11 +321,17 @@ def _aliases(node: yaml.Node, name: str) -> tuple[str, ...]:
     return tuple(paths)
 
 
-def _body(reader: _Fields, front: FrontMatter):
+def _body(reader: _Fields, front: FrontMatter, config: Config):
     try:
-        return render_markdown(front.body)
+        return render_markdown(front.body, config.markdown.unsafe_html, config.markdown.time_budget)
     except RecursionError:
         reader.problems.append(SourceError(reader.source_path, front.body_line, None,
                                            "the Markdown body is nested too deeply to convert",
                                            "simplify deeply nested lists or quotes"))
-        return None
+    except MarkdownTimeout:
+        reader.problems.append(SourceError(
+            reader.source_path, front.body_line, None,
+            f"the Markdown body took more than {config.markdown.time_budget:g} s to convert",
+            "look for thousands of unclosed '[' or '(' or deeply nested markup; "
+            "[markdown] time_budget in site.toml sets the limit"))
+    return None

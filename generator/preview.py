@@ -8,6 +8,7 @@ debounced), and keeps serving the last good pages when a build fails, with the e
 from __future__ import annotations
 
 import errno
+import queue
 import threading
 import time
 import webbrowser
@@ -68,7 +69,11 @@ class Preview:
                 raise UsageError(f"port {port} on {host} is already in use: stop the other server, or choose "
                                  f"another port with --port (0 picks a free one)") from None
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-        self.watcher = Watcher(root, self.rebuild, self._message, delay=watch_delay)
+        self.watcher = Watcher(root, self._changed, self._message, delay=watch_delay)
+        # With run_forever(), rebuilds happen on the main thread (where the Markdown time budget works);
+        # without it (tools, tests), on the watcher's thread.
+        self.pending: queue.Queue[ChangeSet] = queue.Queue()
+        self.main_loop = False
         self.index_timer: threading.Timer | None = None
         self.index_lock = threading.Lock()  # guards the timer only, never held for long
         self.indexing = threading.Lock()  # one Pagefind run at a time
@@ -97,6 +102,12 @@ class Preview:
         self.server_thread.start()
         self.watcher.start()
         self.reporter.info(f"Preview at {self.url} (Ctrl-C to stop)")
+
+    def _changed(self, changes: ChangeSet) -> None:
+        if self.main_loop:
+            self.pending.put(changes)
+        else:
+            self.rebuild(changes)
 
     def rebuild(self, changes: ChangeSet) -> RebuildReport:
         """Build again through the same pipeline as `build`; tell browsers what changed."""
@@ -196,10 +207,19 @@ class Preview:
     def run_forever(self, open_browser: bool = False) -> None:
         if open_browser:
             webbrowser.open(self.url)
+        self.main_loop = True
         try:
             while True:
-                time.sleep(1)
-                self.watcher.ensure_alive()
+                try:
+                    changes = self.pending.get(timeout=1)
+                except queue.Empty:
+                    self.watcher.ensure_alive()
+                    continue
+                while not self.pending.empty():  # everything that arrived during the last rebuild
+                    more = self.pending.get_nowait()
+                    changes.paths |= more.paths
+                    changes.kinds |= more.kinds
+                self.rebuild(changes)
         except KeyboardInterrupt:
             self.reporter.info("\nstopping the preview")
         finally:
