@@ -33,7 +33,7 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
                                 "create content/articles/ and put Markdown articles there")]
     term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
     sources: list[Source] = []
-    for relative, path in _walk(content, problems):
+    for relative, path in _read_once(list(_walk(content, problems)), problems):
         top, _, rest = relative.partition("/")
         if top == "articles" and rest:
             sources.append(Source(relative, "article", path))
@@ -47,6 +47,19 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
                                         "articles go under content/articles/, pages under content/pages/",
                                         "warning"))
     return sorted(sources, key=lambda source: source.source_path), problems
+
+
+def _read_once(candidates: list[tuple[str, Path]], problems: list[SourceError]):
+    """A file reached through links is read once, under its own (non-link) path when it has one."""
+    by_target: dict[str, list[tuple[str, Path]]] = {}
+    for relative, path in candidates:
+        by_target.setdefault(os.path.realpath(path), []).append((relative, path))
+    for paths in by_target.values():
+        paths.sort(key=lambda item: (item[1].is_symlink(), item[0]))
+        for relative, _ in paths[1:]:
+            problems.append(SourceError("content/" + relative, None, None,
+                                        f"same file as content/{paths[0][0]}, read once", "", "warning"))
+        yield paths[0]
 
 
 def _walk(content: Path, problems: list[SourceError]):

@@ -93,6 +93,12 @@ def parse_front_matter(path: str, text: str) -> FrontMatter:
         hint = "YAML does not allow tabs for indentation; use spaces" if "\\t" in problem or "tab" in problem \
             else "quote values that contain ': ' or start with a special character"
         raise _error(path, line, col, f"invalid YAML in front matter: {problem}", hint) from None
+    except yaml.reader.ReaderError as exc:
+        before = yaml_text[: exc.position]
+        line, col = first_line + before.count("\n"), exc.position - (before.rfind("\n") + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise _error(path, line, col, f"invalid YAML in front matter: control character U+{code:04X} is not allowed",
+                     "remove control characters, or write them as escapes inside double quotes") from None
     except yaml.YAMLError as exc:
         raise _error(path, first_line, 1, f"invalid YAML in front matter: {exc}") from None
     if root is None:

@@ -14,7 +14,7 @@ import markdown as python_markdown
 import nh3
 
 from .model import Heading
-from .text import slugify
+from .text import slugify, xml_safe
 
 _EXTENSIONS = ["extra", "toc", "sane_lists"]
 _TAG = re.compile(r"<[^>]*>")
@@ -102,7 +102,8 @@ def render_markdown(text: str, unsafe_html: bool = False, budget: float = 0) -> 
     converter.reset()
     try:
         with time_budget(budget):
-            body_html = converter.convert(text)
+            # Control characters (NUL, ESC, ...) are invalid in HTML and XML: pasted garbage, dropped.
+            body_html = converter.convert(xml_safe(text))
         tokens = getattr(converter, "toc_tokens", [])
     except (RecursionError, MarkdownTimeout):
         _converter = None  # interrupted half-way: never reuse its state

@@ -42,5 +42,9 @@ def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text).lower()
-    slug = re.sub(r"[^\w]+|_", "-", text).strip("-")
-    return slug[:80].rstrip("-")
+    slug = re.sub(r"[^\w]+|_", "-", text).strip("-")[:80].rstrip("-")
+    # Names Windows reserves would make the site impossible to copy to, or serve from, a Windows disk.
+    return slug + "-1" if slug in _WINDOWS_RESERVED else slug
+
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
