@@ -20,7 +20,7 @@ build: $(BIN)/news-archive
 
 test: $(BIN)/news-archive
 	sh scripts/ensure-chromium.sh
-	$(BIN)/ruff check generator tests $(wildcard bench)
+	$(BIN)/ruff check generator tests $(wildcard bench) $(wildcard fuzz)
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/news-archive

@@ -122,6 +122,11 @@ def read_source(source: Source) -> str:
         data = source.path.read_bytes()
     except OSError as exc:
         raise ContentError(SourceError(source.display_path, None, None, f"cannot read file: {exc.strerror}")) from None
+    return decode_source(source, data)
+
+
+def decode_source(source: Source, data: bytes) -> str:
+    """UTF-8 with or without BOM -> text with '\\n' newlines; invalid bytes are a located error."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

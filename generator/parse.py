@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from .config import ARTICLE_FIELDS, Config
-from .discover import read_source
+from .discover import decode_source, read_source
 from .errors import ContentError, SourceError, did_you_mean
 from .frontmatter import (
     FieldError,
@@ -62,8 +62,9 @@ class _Fields:
         self.problems.append(SourceError(self.source_path, line, col, message, hint, severity))
 
 
-def _read(source: Source) -> FrontMatter:
-    return parse_front_matter(source.display_path, read_source(source))
+def _read(source: Source, data: bytes | None = None) -> FrontMatter:
+    text = read_source(source) if data is None else decode_source(source, data)
+    return parse_front_matter(source.display_path, text)
 
 
 def _known_fields(front: FrontMatter, known: tuple[str, ...], config: Config,
@@ -93,10 +94,11 @@ def article_fields(config: Config) -> tuple[str, ...]:
     return ARTICLE_FIELDS + tuple(t.field for t in config.taxonomies if t.field not in ARTICLE_FIELDS)
 
 
-def parse_article(source: Source, config: Config) -> tuple[Article | None, list[SourceError]]:
-    """Parse one article file; returns the article (None on any error) and every problem found."""
+def parse_article(source: Source, config: Config,
+                  data: bytes | None = None) -> tuple[Article | None, list[SourceError]]:
+    """Parse one article file (or `data`, its bytes); returns the article (None on error) and every problem."""
     try:
-        front = _read(source)
+        front = _read(source, data)
     except ContentError as exc:
         return None, [exc.error]
     fields, warnings = _known_fields(front, article_fields(config), config, source.display_path)

@@ -59,11 +59,31 @@ def recover(output: Path) -> None:
     if not output.exists() and (staging / MARKER).is_file():
         # Killed between the two renames of the fallback swap: the staging tree is the newest complete one.
         os.rename(staging, output)
-    elif staging.exists() and (staging / MARKER).is_file():
-        shutil.rmtree(staging)
-    old = output.parent / f".{output.name}.old"
-    if old.exists() and (old / MARKER).is_file():
-        shutil.rmtree(old)
+    for leftover in (staging, output.parent / f".{output.name}.old"):
+        if leftover.exists():
+            remove_owned_tree(leftover)
+
+
+def remove_owned_tree(path: Path) -> None:
+    """Delete a tree we created, its marker last: a tree left by a kill is always marked, or empty.
+
+    A non-empty tree without our marker is not ours, and is never deleted.
+    """
+    if not (path / MARKER).is_file():
+        try:
+            path.rmdir()
+        except OSError:
+            raise UsageError(f"{path} exists and was not created by news-archive: remove it yourself") from None
+        return
+    for directory, folders, files in os.walk(path, topdown=False):
+        for name in files:
+            if not (directory == str(path) and name == MARKER):
+                os.unlink(os.path.join(directory, name))
+        for name in folders:
+            folder = os.path.join(directory, name)
+            os.unlink(folder) if os.path.islink(folder) else os.rmdir(folder)
+    (path / MARKER).unlink()
+    path.rmdir()
 
 
 def existing_files(output: Path) -> dict[str, Path]:
@@ -154,8 +174,8 @@ def _swap(staging: Path, output: Path) -> None:
     if not _exchange(staging, output):
         old = output.parent / f".{output.name}.old"
         if old.exists():
-            shutil.rmtree(old)
+            remove_owned_tree(old)
         os.rename(output, old)
         os.rename(staging, output)
         staging = old
-    shutil.rmtree(staging)  # now the previous site
+    remove_owned_tree(staging)  # now the previous site

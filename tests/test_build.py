@@ -310,3 +310,18 @@ ignore = ["layout", "hero", "tumblr_url", "image_alt", "image_figcaption", "imag
           "permalink", "locale", "images", "description"]
 date_from_filename = true
 """
+
+
+def test_a_previous_tree_half_deleted_by_a_kill_is_cleaned_up(site):
+    site.write({"content/articles/a.md": article(title="A")})
+    site.build()
+    leftover = site.root / ".output.staging"
+    leftover.mkdir()  # what a kill during the final delete can leave: the marker goes last, so empty
+    site.write({"content/articles/a.md": article(title="A", body="Changé.")})
+    site.build()
+    assert not leftover.exists() and "Changé." in site.read("2024/10/a/index.html")
+    leftover.mkdir()
+    (leftover / "mine.txt").write_text("not the generator's")
+    with pytest.raises(UsageError, match="was not created by news-archive"):
+        site.build()
+    assert (leftover / "mine.txt").read_text() == "not the generator's"

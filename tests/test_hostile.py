@@ -140,6 +140,14 @@ def test_any_bytes_give_an_article_or_located_errors(parse_env, data):
     assert_outcome(parse_text(parse_env, data))
 
 
+REGRESSIONS = sorted((Path(__file__).parent / "fuzz_regressions").glob("*"))
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=[p.name for p in REGRESSIONS])
+def test_inputs_found_by_the_fuzzer_give_an_article_or_located_errors(parse_env, path):
+    assert_outcome(parse_text(parse_env, path.read_bytes()))
+
+
 @given(text=st.text())
 def test_slugs_are_safe_path_segments_whatever_the_text(text):
     slug = slugify(text)
