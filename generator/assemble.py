@@ -62,6 +62,7 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
     summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now)
                  for article in published]
     views = tuple(_view(article, summary) for article, summary in zip(published, summaries, strict=True))
+    pages = [page for page in pages if config.drafts or not page.draft]
     page_urls = {page.source_path: page_url(config, page.slug) for page in pages}
     site = Site(
         articles=views,

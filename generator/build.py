@@ -19,7 +19,7 @@ from .plan import page_urls_of, plan_jobs
 from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
-from .state import load_state, save_state
+from .state import OutputState, ParseCache, load_state, save_state
 from .theme import Theme, load_theme, make_environment
 from .write import WriteReport, check_output_dir, write_outputs
 
@@ -31,8 +31,10 @@ class BuildResult:
     pages: int
     write: WriteReport
     warnings: list[SourceError] = field(default_factory=list)
-    rendered: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)  # output paths rendered by this build
     article_pages: list[str] = field(default_factory=list)  # output paths: what the search index covers
+    parsed: int = 0  # source files parsed by this build
+    cached: int = 0  # source files taken from the parse cache
 
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
@@ -56,10 +58,17 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     _stop_on_errors(problems, config, reporter)
     with reporter.stage("render"):
         asset_files, asset_urls = theme.assets(config.base_path, hashed=not config.preview)
-        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls))
+        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls), asset_urls)
+        state = OutputState(config, output, problems)
+        fingerprints = {job.output_path: renderer.fingerprint(job) for job in jobs}
+        # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
+        unchanged = {path for path, print_ in fingerprints.items()
+                     if state.fingerprints.get(path) == print_ and (output / path).is_file()}
         files: dict[str, bytes] = {}
         render_problems = []
         for job in jobs:
+            if job.output_path in unchanged:
+                continue
             try:
                 files[job.output_path] = renderer.render_job(job).data
             except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
@@ -77,19 +86,19 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
             with reporter.stage("search"):
                 index(config, staging, reporter, article_pages, work_dir=config.root / ".cache")
     with reporter.stage("write"):
-        report = write_outputs(output, files, keep_prefixes=("pagefind/",), before_swap=search_hook,
+        report = write_outputs(output, files, keep=unchanged, keep_prefixes=("pagefind/",),
+                               before_swap=search_hook,
                                force=search_hook is not None and not (output / "pagefind").is_dir())
+        state.save(fingerprints)
+        loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
-    _summarise(reporter, config, site, jobs, report)
-    return BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning],
-                       [job.output_path for job in jobs],
-                       [job.output_path for job in jobs if job.kind == "article"])
-
-
-# Parse results of this process, for rebuilds in the preview: a file whose stat did not change is not
-# parsed again. Keyed by everything a parse depends on, so a stale entry can never be used.
-_parsed: dict[tuple, tuple] = {}
+    rendered = sorted(path for path in fingerprints if path not in unchanged)
+    result = BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning], rendered,
+                         [job.output_path for job in jobs if job.kind == "article"], loaded.parsed,
+                         loaded.parse_cache.hits)
+    _summarise(reporter, result, reporter.timings)
+    return result
 
 
 @dataclass
@@ -98,6 +107,8 @@ class LoadedSite:
     theme: Theme
     site: Site
     problems: list[SourceError]
+    parse_cache: ParseCache
+    parsed: int
 
 
 def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
@@ -110,43 +121,33 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
     with reporter.stage("discover"):
         sources, problems = discover_sources(config)
     with reporter.stage("parse"):
-        articles, pages, term_files, parse_problems = parse_sources(sources, config)
+        cache = ParseCache.open(config, problems)
+        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache)
         problems += parse_problems
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
         problems += assemble_problems
-    return LoadedSite(config, theme, site, problems)
+    return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits)
 
 
-def parse_sources(sources: list[Source], config: Config) -> tuple[
+def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
+    """Parse every source, through the parse cache when given."""
     articles, pages, term_files, problems = [], [], [], []
     parsers = {"article": (parse_article, articles), "page": (parse_page, pages),
                "term": (parse_term_file, term_files)}
-    seen: dict[tuple, tuple] = {}
     for source in sources:
         parse, bucket = parsers[source.kind]
-        key = _parse_key(source, config)
-        result = _parsed.get(key) if key else None
+        result = cache.get(source.source_path, source.path) if cache else None
         if result is None:
             result = parse(source, config)
-        if key:
-            seen[key] = result
+            if cache:
+                cache.put(source.source_path, source.path, result)
         value, found = result
         problems += found
         if value is not None:
             bucket.append(value)
-    _parsed.clear()
-    _parsed.update(seen)
     return articles, pages, term_files, problems
-
-
-def _parse_key(source: Source, config: Config) -> tuple | None:
-    try:
-        stat = source.path.stat()
-    except OSError:
-        return None
-    return (source.source_path, source.kind, stat.st_mtime_ns, stat.st_size, stat.st_ino, config.digest)
 
 
 def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Reporter) -> None:
@@ -157,13 +158,15 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
         reporter.problem(problem)
 
 
-def _summarise(reporter: Reporter, config: Config, site: Site, jobs: list, report: WriteReport) -> None:
-    reporter.info(f"{len(site.articles)} articles, {len(jobs)} pages: {len(report.written)} written, "
-                  f"{report.unchanged} unchanged, {len(report.pruned)} removed")
+def _summarise(reporter: Reporter, result: BuildResult, timings: dict[str, float]) -> None:
+    report, site = result.write, result.site
+    reporter.info(f"{len(site.articles)} articles, {result.pages} pages: {result.parsed} parsed "
+                  f"({result.cached} cached), {len(result.rendered)} rendered "
+                  f"({result.pages - len(result.rendered)} unchanged), {len(report.written)} written, "
+                  f"{len(report.pruned)} removed")
     if site.excluded_future:
         reporter.info(f"{site.excluded_future} future-dated article(s) not published (use --future to include)")
     if site.excluded_drafts:
         reporter.info(f"{site.excluded_drafts} draft(s) not published (use --drafts to include)")
-    if config.strict is False and reporter.verbosity >= 2:
-        total = sum(reporter.timings.values())
-        reporter.detail(f"  total      {total * 1000:8.1f} ms")
+    reporter.detail("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())
+                    + f"; total {sum(timings.values()) * 1000:.0f} ms")

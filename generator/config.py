@@ -131,6 +131,13 @@ class Config:
         data["markdown"].pop("time_budget")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    @property
+    def parse_digest(self) -> str:
+        """Changes whenever a parse result could change (not on flags such as --drafts or --base-url)."""
+        data = {"taxonomies": [asdict(t) for t in self.taxonomies], "front_matter": asdict(self.front_matter),
+                "language": self.language, "timezone": self.timezone, "markdown": asdict(self.markdown)}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
     def taxonomy(self, name: str) -> Taxonomy:
         return next(t for t in self.taxonomies if t.name == name)
 

@@ -99,6 +99,7 @@ class StandalonePage:
     body_html: str
     menu: bool
     weight: int
+    draft: bool = False
 
 
 # --- What templates see -------------------------------------------------------------------------------

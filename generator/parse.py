@@ -175,8 +175,6 @@ def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, l
     body = _body(reader, front, config)
     if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
-    if reader.get("draft", to_bool, default=False) and not config.drafts:
-        return None, reader.problems
     return StandalonePage(
         source_path=source.source_path,
         title=title,
@@ -186,6 +184,7 @@ def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, l
         body_html=body.html,
         menu=reader.get("menu", to_bool, default=False),
         weight=int(weight_text),
+        draft=reader.get("draft", to_bool, default=False),
     ), reader.problems
 
 

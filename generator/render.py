@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import traceback
 from dataclasses import dataclass
 
 import jinja2
+import jinja2.meta
 
 from .config import Config
 from .errors import SourceError
@@ -24,10 +27,52 @@ class Rendered:
 class Renderer:
     """Renders jobs with one Jinja environment; template errors become located `SourceError`s."""
 
-    def __init__(self, config: Config, theme: Theme, environment: jinja2.Environment):
+    def __init__(self, config: Config, theme: Theme, environment: jinja2.Environment,
+                 asset_urls: dict[str, str] | None = None):
         self.config = config
         self.theme = theme
         self.environment = environment
+        # What every template can see besides its context: UI strings, theme params, asset URLs.
+        self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params),
+                                                   sorted((asset_urls or {}).items()))).encode()).digest()
+        self.closures: dict[str, bytes] = {}
+
+    def fingerprint(self, job: Job) -> str:
+        """Hash of the job's context, its template closure and the theme's globals.
+
+        Config and code changes are handled above this (they invalidate every fingerprint at once).
+        """
+        digest = hashlib.sha256(pickle.dumps((job.renderer, job.template, job.context), protocol=5))
+        digest.update(self.globals_digest)
+        if job.template:
+            digest.update(self.closure_digest(job.template))
+        return digest.hexdigest()
+
+    def closure_digest(self, name: str) -> bytes:
+        """The sources of a template and of every template it extends, includes or imports."""
+        if name not in self.closures:
+            digest = hashlib.sha256()
+            for template in sorted(self._closure(name, set())):
+                source = self.environment.loader.get_source(self.environment, template)[0]
+                digest.update(template.encode() + b"\0" + source.encode() + b"\0")
+            self.closures[name] = digest.digest()
+        return self.closures[name]
+
+    def _closure(self, name: str, seen: set[str]) -> set[str]:
+        if name in seen:
+            return seen
+        seen.add(name)
+        try:
+            source = self.environment.loader.get_source(self.environment, name)[0]
+            references = jinja2.meta.find_referenced_templates(self.environment.parse(source))
+        except (jinja2.TemplateError, OSError):
+            return seen  # reported when the job renders
+        for reference in references:
+            if reference is None:  # a computed name: depend on every template of the theme
+                seen |= set(self.environment.list_templates())
+            else:
+                self._closure(reference, seen)
+        return seen
 
     def render_job(self, job: Job) -> Rendered:
         if job.renderer == "atom":

@@ -5,8 +5,10 @@ Deleting .cache/ is always safe: the next build starts from nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,124 @@ def save_state(config: Config, name: str, data: dict[str, Any]) -> None:
     payload = {"version": STATE_VERSION, "base_url": config.base_url, "data": data}
     temporary.write_text(json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, path)
+
+
+def code_version() -> str:
+    """A digest of the generator's own code: a new version of it means a clean rebuild."""
+    global _code_version
+    if _code_version is None:
+        package = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".js"):
+                digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+        _code_version = digest.hexdigest()[:16]
+    return _code_version
+
+
+_code_version: str | None = None
+
+
+class ParseCache:
+    """Parse results kept across builds in .cache/parsed.pickle, per source file.
+
+    An entry is reused when the file's stat is unchanged, or when its bytes still have the same digest; the
+    whole cache is dropped when the config or the generator's code changed. A corrupt or foreign file is
+    discarded with a warning.
+    """
+
+    NAME = "parsed.pickle"
+    _open: dict[Path, ParseCache] = {}
+
+    @classmethod
+    def open(cls, config: Config, problems: list[SourceError]) -> ParseCache:
+        """The cache of this site; kept in memory between builds of one process (the preview)."""
+        path = state_path(config, cls.NAME)
+        cache = cls._open.get(path)
+        if cache is None or cache.key != cls.key_for(config) or not path.exists():
+            cache = cls._open[path] = cls(config, problems)
+        cache.used, cache.hits, cache.dirty = {}, 0, False
+        return cache
+
+    @staticmethod
+    def key_for(config: Config) -> tuple:
+        return (STATE_VERSION, code_version(), config.parse_digest)
+
+    def __init__(self, config: Config, problems: list[SourceError]):
+        self.config = config
+        self.key = self.key_for(config)
+        self.path = state_path(config, self.NAME)
+        self.entries: dict[str, tuple] = {}
+        self.used: dict[str, tuple] = {}
+        self.hits = 0
+        self.dirty = True
+        try:
+            with open(self.path, "rb") as handle:
+                data = pickle.load(handle)
+        except FileNotFoundError:
+            return
+        except Exception:  # noqa: BLE001 - whatever is in there, it is only a cache
+            problems.append(SourceError(f"{CACHE_DIR}/{self.NAME}", None, None,
+                                        "corrupt or foreign parse cache, discarded",
+                                        "deleting .cache/ is always safe", "warning"))
+            return
+        if isinstance(data, dict) and data.get("key") == self.key:
+            self.entries = data.get("entries", {})
+            self.dirty = False
+
+    def get(self, source_path: str, path: Path) -> tuple | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        entry = self.entries.get(source_path)
+        if entry is None:
+            return None
+        if entry[0] != stamp:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest != entry[1]:
+                return None
+            entry = (stamp, digest, entry[2])
+            self.dirty = True
+        self.used[source_path] = entry
+        self.hits += 1
+        return entry[2]
+
+    def put(self, source_path: str, path: Path, result: tuple) -> None:
+        try:
+            stat = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return
+        self.used[source_path] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), digest, result)
+        self.dirty = True
+
+    def commit(self) -> None:
+        """Keep exactly the entries of this build, on disk only when something changed."""
+        if len(self.used) != len(self.entries):
+            self.dirty = True
+        self.entries = self.used
+        if not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        with open(temporary, "wb") as handle:
+            pickle.dump({"key": self.key, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.path)
+        self.dirty = False
+
+
+class OutputState:
+    """The fingerprint of every output file of one output folder, from the last successful build."""
+
+    def __init__(self, config: Config, output: Path, problems: list[SourceError]):
+        self.config = config
+        self.name = f"outputs-{hashlib.sha256(str(output).encode()).hexdigest()[:12]}.json"
+        data = load_state(config, self.name, problems)
+        valid = data.get("code") == code_version() and data.get("config") == config.digest
+        self.fingerprints: dict[str, str] = data.get("fingerprints", {}) if valid else {}
+
+    def save(self, fingerprints: dict[str, str]) -> None:
+        save_state(self.config, self.name, {"code": code_version(), "config": self.config.digest,
+                                            "fingerprints": fingerprints})

@@ -12,7 +12,7 @@ import ctypes
 import errno
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,13 +97,15 @@ def existing_files(output: Path) -> dict[str, Path]:
     return files
 
 
-def write_outputs(output: Path, files: Mapping[str, bytes], keep_prefixes: tuple[str, ...] = (),
+def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = frozenset(),
+                  keep_prefixes: tuple[str, ...] = (),
                   before_swap: Callable[[Path, WriteReport], None] | None = None,
                   force: bool = False) -> WriteReport:
-    """Make `output` hold exactly `files` (plus kept prefixes), touching only what changed."""
+    """Make `output` hold exactly `files`, plus the `keep` paths and prefixes as they are, touching only
+    what changed."""
     recover(output)
     current = existing_files(output)
-    report = WriteReport()
+    report = WriteReport(unchanged=len(keep))
     changed = {}
     for path, data in files.items():
         old = current.get(path)
@@ -113,7 +115,7 @@ def write_outputs(output: Path, files: Mapping[str, bytes], keep_prefixes: tuple
             changed[path] = data
     report.written = sorted(changed)
     report.pruned = sorted(path for path in current
-                           if path not in files and not path.startswith(keep_prefixes))
+                           if path not in files and path not in keep and not path.startswith(keep_prefixes))
     if not changed and not report.pruned and not force and output.is_dir():
         return report
     staging = staging_dir(output)
