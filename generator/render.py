@@ -43,8 +43,8 @@ class Renderer:
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
         digest = hashlib.sha256(pickle.dumps((job.renderer, job.template, job.context), protocol=5))
-        digest.update(self.globals_digest)
-        if job.template:
+        if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
+            digest.update(self.globals_digest)
             digest.update(self.closure_digest(job.template))
         return digest.hexdigest()
 

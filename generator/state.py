@@ -79,7 +79,7 @@ class ParseCache:
         """The cache of this site; kept in memory between builds of one process (the preview)."""
         path = state_path(config, cls.NAME)
         cache = cls._open.get(path)
-        if cache is None or cache.key != cls.key_for(config) or not path.exists():
+        if cache is None or cache.key != cls.key_for(config) or cache.disk_stamp != _stamp(path):
             cache = cls._open[path] = cls(config, problems)
         cache.used, cache.hits, cache.dirty = {}, 0, False
         return cache
@@ -96,6 +96,7 @@ class ParseCache:
         self.used: dict[str, tuple] = {}
         self.hits = 0
         self.dirty = True
+        self.disk_stamp = _stamp(self.path)
         try:
             with open(self.path, "rb") as handle:
                 data = pickle.load(handle)
@@ -151,6 +152,16 @@ class ParseCache:
             pickle.dump({"key": self.key, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
         self.dirty = False
+        self.disk_stamp = _stamp(self.path)
+
+
+def _stamp(path: Path) -> tuple | None:
+    """Whether a cache file changed on disk since this process read or wrote it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class OutputState:
