@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,18 +17,19 @@ from .hosting import headers_file, host_files
 from .model import Article, Site, Source, StandalonePage, TermFile
 from .parse import parse_article, parse_page, parse_term_file
 from .plan import page_urls_of, plan_jobs
+from .pool import run_tasks
 from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
-from .state import OutputState, ParseCache, load_state, save_state
+from .state import OutputState, ParseCache, code_version, load_state, save_state
 from .theme import Theme, load_theme, make_environment
-from .write import WriteReport, check_output_dir, write_outputs
+from .write import MARKER, WriteReport, check_output_dir, staging_dir, write_outputs
 
 
 @dataclass
 class BuildResult:
     config: Config
-    site: Site
+    site: Site | None  # None when nothing changed since the last build (nothing was assembled)
     pages: int
     write: WriteReport
     warnings: list[SourceError] = field(default_factory=list)
@@ -35,44 +37,49 @@ class BuildResult:
     article_pages: list[str] = field(default_factory=list)  # output paths: what the search index covers
     parsed: int = 0  # source files parsed by this build
     cached: int = 0  # source files taken from the parse cache
+    articles: int = 0
 
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
           search: bool = True, now: datetime | None = None,
-          index: Callable[..., None] | None = None) -> BuildResult:
-    """Build the site at `root`. Raises BuildFailed with every problem when anything is wrong."""
+          index: Callable[..., None] | None = None, jobs: int = 1) -> BuildResult:
+    """Build the site at `root` with `jobs` processes. Raises BuildFailed with every problem found."""
     reporter = reporter or Reporter()
-    loaded = load_site(root, overrides, reporter, now)
+    now = now or datetime.now(UTC)
+    shortcut = _unchanged_inputs(root, overrides, now, search and index is not None)
+    if shortcut is not None:
+        _summarise(reporter, shortcut, {})
+        return shortcut
+    loaded = load_site(root, overrides, reporter, now, jobs)
     config, theme, site, problems = loaded.config, loaded.theme, loaded.site, loaded.problems
     output = check_output_dir(config.root / config.output_dir, config.root,
                               [config.content_dir, config.root / "themes"])
     with reporter.stage("plan"):
-        jobs, plan_problems = plan_jobs(config, site)
+        planned, plan_problems = plan_jobs(config, site)
         # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
         failing = any(not problem.is_warning for problem in problems)
         published_before = {} if config.preview or failing else load_state(config, PERMALINKS, problems)
-        redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(jobs))
+        redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(planned))
         if redirects:
-            jobs, plan_problems = plan_jobs(config, site, redirects)
+            planned, plan_problems = plan_jobs(config, site, redirects)
         problems += plan_problems + redirect_problems
     _stop_on_errors(problems, config, reporter)
     with reporter.stage("render"):
         asset_files, asset_urls = theme.assets(config.base_path, hashed=not config.preview)
         renderer = Renderer(config, theme, make_environment(theme, config, asset_urls), asset_urls)
         state = OutputState(config, output, problems)
-        fingerprints = {job.output_path: renderer.fingerprint(job) for job in jobs}
+        fingerprints = {job.output_path: renderer.fingerprint(job) for job in planned}
         # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
         unchanged = {path for path, print_ in fingerprints.items()
                      if state.fingerprints.get(path) == print_ and (output / path).is_file()}
+        to_render = [job for job in planned if job.output_path not in unchanged]
         files: dict[str, bytes] = {}
         render_problems = []
-        for job in jobs:
-            if job.output_path in unchanged:
-                continue
-            try:
-                files[job.output_path] = renderer.render_job(job).data
-            except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
-                render_problems.append(renderer.template_error(job, exc))
+        for path, data, error in run_tasks(_render_chunk, to_render, jobs, renderer):
+            if error is None:
+                files[path] = data
+            else:
+                render_problems.append(error)
         _stop_on_errors(render_problems, config, reporter)
         files.update(asset_files)
         files.update(host_files(config, redirects))
@@ -80,7 +87,7 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
             files["_headers"] = headers_file(config, files)
     search_hook = None
     if search and config.search.enabled and index is not None:
-        article_pages = [job.output_path for job in jobs if job.kind == "article"]
+        article_pages = [job.output_path for job in planned if job.kind == "article"]
 
         def search_hook(staging: Path, _report: WriteReport) -> None:
             with reporter.stage("search"):
@@ -88,15 +95,19 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     with reporter.stage("write"):
         report = write_outputs(output, files, keep=unchanged, keep_prefixes=("pagefind/",),
                                before_swap=search_hook,
-                               force=search_hook is not None and not (output / "pagefind").is_dir())
-        state.save(fingerprints)
+                               force=search_hook is not None and not (output / "pagefind").is_dir(),
+                               previous=state.outputs)
+        state.save(fingerprints, set(files) | unchanged,
+                   _inputs_digest(config, theme, loaded.sources, search and index is not None),
+                   _next_change(loaded.future_dates, now),
+                   {"articles": len(site.articles), "pages": len(planned)})
         loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
     rendered = sorted(path for path in fingerprints if path not in unchanged)
-    result = BuildResult(config, site, len(jobs), report, [p for p in problems if p.is_warning], rendered,
-                         [job.output_path for job in jobs if job.kind == "article"], loaded.parsed,
-                         loaded.parse_cache.hits)
+    result = BuildResult(config, site, len(planned), report, [p for p in problems if p.is_warning], rendered,
+                         [job.output_path for job in planned if job.kind == "article"], loaded.parsed,
+                         loaded.parse_cache.hits, len(site.articles))
     _summarise(reporter, result, reporter.timings)
     return result
 
@@ -109,10 +120,12 @@ class LoadedSite:
     problems: list[SourceError]
     parse_cache: ParseCache
     parsed: int
+    sources: list[Source]
+    future_dates: list[datetime]  # of articles held back as future-dated: when they are due, the site changes
 
 
 def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
-              now: datetime | None = None) -> LoadedSite:
+              now: datetime | None = None, jobs: int = 1) -> LoadedSite:
     """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
     now = now or datetime.now(UTC)
     with reporter.stage("config"):
@@ -122,32 +135,56 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
         sources, problems = discover_sources(config)
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems)
-        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache)
+        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs)
         problems += parse_problems
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
         problems += assemble_problems
-    return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits)
+    future = [a.date for a in articles if a.date > now.astimezone(config.tz)]
+    return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits, sources, future)
 
 
-def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None) -> tuple[
+_PARSERS = {"article": parse_article, "page": parse_page, "term": parse_term_file}
+
+
+def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
-    """Parse every source, through the parse cache when given."""
-    articles, pages, term_files, problems = [], [], [], []
-    parsers = {"article": (parse_article, articles), "page": (parse_page, pages),
-               "term": (parse_term_file, term_files)}
+    """Parse every source (cache misses only, in `jobs` processes), in the sources' order."""
+    results: dict[str, tuple] = {}
+    missing = []
     for source in sources:
-        parse, bucket = parsers[source.kind]
-        result = cache.get(source.source_path, source.path) if cache else None
-        if result is None:
-            result = parse(source, config)
-            if cache:
-                cache.put(source.source_path, source.path, result)
-        value, found = result
+        cached = cache.get(source.source_path, source.path) if cache else None
+        if cached is None:
+            missing.append(source)
+        else:
+            results[source.source_path] = cached
+    for source, result in zip(missing, run_tasks(_parse_chunk, missing, jobs, config), strict=True):
+        results[source.source_path] = result
+        if cache:
+            cache.put(source.source_path, source.path, result)
+    buckets: dict[str, list] = {"article": [], "page": [], "term": []}
+    problems: list[SourceError] = []
+    for source in sources:
+        value, found = results[source.source_path]
         problems += found
         if value is not None:
-            bucket.append(value)
-    return articles, pages, term_files, problems
+            buckets[source.kind].append(value)
+    return buckets["article"], buckets["page"], buckets["term"], problems
+
+
+def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
+    return [_PARSERS[source.kind](source, config) for source in sources]
+
+
+def _render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:
+    """(output path, bytes, None) or (output path, None, located error) per job: runs in workers."""
+    results = []
+    for job in jobs:
+        try:
+            results.append((job.output_path, renderer.render_job(job).data, None))
+        except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
+            results.append((job.output_path, None, renderer.template_error(job, exc)))
+    return results
 
 
 def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Reporter) -> None:
@@ -158,15 +195,63 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
         reporter.problem(problem)
 
 
+def _inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool) -> str:
+    """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
+    digest = hashlib.sha256(f"{code_version()}|{config.digest}|{search}|{config.root}".encode())
+    paths = [source.path for source in sources]
+    paths += [p for directory in theme.directories for p in sorted(directory.rglob("*")) if p.is_file()]
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{stat.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
+def _next_change(future_dates: list[datetime], now: datetime) -> str | None:
+    """When time alone changes the site: the next future-dated article falls due (published, or unbadged)."""
+    upcoming = [date for date in future_dates if date > now]
+    return min(upcoming).isoformat() if upcoming else None
+
+
+def _unchanged_inputs(root: Path, overrides: dict[str, Any] | None, now: datetime, search: bool) -> BuildResult | None:
+    """The previous result when nothing a build reads has changed since it; None means build."""
+    try:
+        config = load_config(root, overrides)
+        theme = load_theme(config)
+        sources, problems = discover_sources(config)
+    except BuildFailed:
+        return None
+    if problems:
+        return None  # warnings must be shown again
+    output = config.root / config.output_dir
+    leftovers = (staging_dir(output), output.parent / f".{output.name}.old")
+    if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
+        return None  # a first build, or a killed one to recover from
+    state = OutputState(config, output, [])
+    if not state.inputs or state.inputs != _inputs_digest(config, theme, sources, search):
+        return None
+    if state.next_change and datetime.fromisoformat(state.next_change) <= now:
+        return None
+    if not all((output / path).is_file() for path in state.outputs or ()):
+        return None  # someone removed output files: put them back
+    counts = state.counts
+    return BuildResult(config, None, counts.get("pages", 0), WriteReport(unchanged=len(state.outputs or ())),
+                       cached=len(sources), articles=counts.get("articles", 0))
+
+
 def _summarise(reporter: Reporter, result: BuildResult, timings: dict[str, float]) -> None:
     report, site = result.write, result.site
-    reporter.info(f"{len(site.articles)} articles, {result.pages} pages: {result.parsed} parsed "
+    reporter.info(f"{result.articles} articles, {result.pages} pages: {result.parsed} parsed "
                   f"({result.cached} cached), {len(result.rendered)} rendered "
                   f"({result.pages - len(result.rendered)} unchanged), {len(report.written)} written, "
                   f"{len(report.pruned)} removed")
-    if site.excluded_future:
+    if site and site.excluded_future:
         reporter.info(f"{site.excluded_future} future-dated article(s) not published (use --future to include)")
-    if site.excluded_drafts:
+    if site and site.excluded_drafts:
         reporter.info(f"{site.excluded_drafts} draft(s) not published (use --drafts to include)")
+    if site is None:
+        reporter.info("nothing changed since the last build")
     reporter.detail("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())
                     + f"; total {sum(timings.values()) * 1000:.0f} ms")

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Build the site into its output directory.")
     _site_options(build)
     build.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
+    build.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                       help="processes for parsing and rendering (default: the number of cores)")
     build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
     loudness = build.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -108,7 +110,12 @@ def _build(args: argparse.Namespace) -> int:
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     overrides = {"drafts": args.drafts, "future": args.future, "base_url": args.base_url,
                  "output_dir": args.output, "strict": args.strict}
-    build(args.root.resolve(), overrides, reporter, search=not args.no_search, index=index_search)
+    from .pool import default_jobs
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    build(args.root.resolve(), overrides, reporter, search=not args.no_search, index=index_search,
+          jobs=args.jobs or default_jobs())
     return EXIT_OK
 
 

@@ -36,6 +36,7 @@ class Renderer:
         self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params),
                                                    sorted((asset_urls or {}).items()))).encode()).digest()
         self.closures: dict[str, bytes] = {}
+        self.references: dict[str, set[str | None]] = {}
 
     def fingerprint(self, job: Job) -> str:
         """Hash of the job's context, its template closure and the theme's globals.
@@ -62,12 +63,13 @@ class Renderer:
         if name in seen:
             return seen
         seen.add(name)
-        try:
-            source = self.environment.loader.get_source(self.environment, name)[0]
-            references = jinja2.meta.find_referenced_templates(self.environment.parse(source))
-        except (jinja2.TemplateError, OSError):
-            return seen  # reported when the job renders
-        for reference in references:
+        if name not in self.references:
+            try:
+                source = self.environment.loader.get_source(self.environment, name)[0]
+                self.references[name] = set(jinja2.meta.find_referenced_templates(self.environment.parse(source)))
+            except (jinja2.TemplateError, OSError):
+                self.references[name] = set()  # reported when the job renders
+        for reference in self.references[name]:
             if reference is None:  # a computed name: depend on every template of the theme
                 seen |= set(self.environment.list_templates())
             else:

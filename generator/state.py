@@ -173,7 +173,13 @@ class OutputState:
         data = load_state(config, self.name, problems)
         valid = data.get("code") == code_version() and data.get("config") == config.digest
         self.fingerprints: dict[str, str] = data.get("fingerprints", {}) if valid else {}
+        self.outputs: set[str] | None = set(data["outputs"]) if valid and "outputs" in data else None
+        self.inputs: str | None = data.get("inputs") if valid else None
+        self.next_change: str | None = data.get("next_change") if valid else None
+        self.counts: dict = data.get("counts", {}) if valid else {}
 
-    def save(self, fingerprints: dict[str, str]) -> None:
+    def save(self, fingerprints: dict[str, str], outputs: set[str], inputs: str, next_change: str | None,
+             counts: dict) -> None:
         save_state(self.config, self.name, {"code": code_version(), "config": self.config.digest,
-                                            "fingerprints": fingerprints})
+                                            "fingerprints": fingerprints, "outputs": sorted(outputs),
+                                            "inputs": inputs, "next_change": next_change, "counts": counts})

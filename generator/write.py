@@ -100,11 +100,15 @@ def existing_files(output: Path) -> dict[str, Path]:
 def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = frozenset(),
                   keep_prefixes: tuple[str, ...] = (),
                   before_swap: Callable[[Path, WriteReport], None] | None = None,
-                  force: bool = False) -> WriteReport:
+                  force: bool = False, previous: Set[str] | None = None) -> WriteReport:
     """Make `output` hold exactly `files`, plus the `keep` paths and prefixes as they are, touching only
-    what changed."""
+    what changed. `previous`, the outputs of the last build, spares walking the tree when they are the
+    same as now (nothing to prune)."""
     recover(output)
-    current = existing_files(output)
+    if previous is not None and previous == set(files) | set(keep) and not force:
+        current = {path: output / path for path in previous if (output / path).is_file()}
+    else:
+        current = existing_files(output)
     report = WriteReport(unchanged=len(keep))
     changed = {}
     for path, data in files.items():

@@ -142,3 +142,32 @@ def test_a_failed_build_leaves_the_state_of_the_last_good_one(archive):
                                                     body="Nouveau.")})
     result = archive.build()
     assert "2024/10/alpha/index.html" in result.rendered and "Nouveau." in archive.read("2024/10/alpha/index.html")
+
+
+def test_jobs_1_and_jobs_2_give_identical_trees(site, tmp_path):
+    for number in range(80):
+        site.write({f"content/articles/a{number:02d}.md": article(
+            title=f"Article {number}", date=f"2024-{number % 12 + 1:02d}-{number % 28 + 1:02d}",
+            topics=f"[Sujet {number % 5}]", body="Texte.\n\n## Partie\n\nSuite.")})
+    trees = []
+    for jobs in (1, 2):
+        output = tmp_path / f"out-{jobs}"
+        result = build(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=jobs)
+        assert result.parsed == 80 or jobs == 2  # the second build takes parses from the cache
+        trees.append({p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
+                      if p.is_file()})
+    assert trees[0] == trees[1] and len(trees[0]) > 100
+
+
+def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):
+    from datetime import timedelta
+
+    site.write({"content/articles/a.md": article(title="Maintenant"),
+                "content/articles/b.md": article(title="Demain", date="2026-11-24T08:00:00")})
+    first = build(site.root, {}, RecordingReporter(), search=False, now=NOW)
+    assert first.site.excluded_future == 1
+    same = build(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(hours=1))
+    assert same.site is None  # nothing read changed, and nothing is due yet
+    later = build(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(days=1))
+    assert [a.summary.title for a in later.site.articles] == ["Demain", "Maintenant"]
+    assert "2026/11/demain/index.html" in later.write.written
