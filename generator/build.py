@@ -75,7 +75,8 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         to_render = [job for job in planned if job.output_path not in unchanged]
         files: dict[str, bytes] = {}
         render_problems = []
-        for path, data, error in run_tasks(_render_chunk, to_render, jobs, renderer):
+        report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
+        for path, data, error in run_tasks(_render_chunk, to_render, jobs, renderer, report_progress):
             if error is None:
                 files[path] = data
             else:
@@ -135,7 +136,7 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
         sources, problems = discover_sources(config)
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems)
-        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs)
+        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs, reporter)
         problems += parse_problems
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
@@ -147,7 +148,8 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
 _PARSERS = {"article": parse_article, "page": parse_page, "term": parse_term_file}
 
 
-def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1) -> tuple[
+def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
+                  reporter: Reporter | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
     """Parse every source (cache misses only, in `jobs` processes), in the sources' order."""
     results: dict[str, tuple] = {}
@@ -158,7 +160,8 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
             missing.append(source)
         else:
             results[source.source_path] = cached
-    for source, result in zip(missing, run_tasks(_parse_chunk, missing, jobs, config), strict=True):
+    progress = (lambda done, total: reporter.progress("parse", done, total)) if reporter else None
+    for source, result in zip(missing, run_tasks(_parse_chunk, missing, jobs, config, progress), strict=True):
         results[source.source_path] = result
         if cache:
             cache.put(source.source_path, source.path, result)

@@ -24,19 +24,30 @@ def default_jobs() -> int:
 
 
 def run_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[Any], jobs: int,
-              shared: Any = None) -> list:
-    """`function(shared, chunk)` over chunks of `items`; the concatenated results, in order."""
-    if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return function(shared, items)
-    _snapshot["function"], _snapshot["shared"], _snapshot["items"] = function, shared, items
-    size = max(8, len(items) // (jobs * 8))
+              shared: Any = None, progress: Callable[[int, int], None] | None = None) -> list:
+    """`function(shared, chunk)` over chunks of `items`; the concatenated results, in order.
+
+    `progress(done, total)` is called as chunks complete.
+    """
+    size = max(8, len(items) // (max(jobs, 1) * 8))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    results: list = []
+    if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        for start, end in bounds:
+            results += function(shared, items[start:end])
+            if progress:
+                progress(end, len(items))
+        return results
+    _snapshot["function"], _snapshot["shared"], _snapshot["items"] = function, shared, items
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            chunks = pool.map(_run_chunk, bounds)
+            for chunk in pool.imap(_run_chunk, bounds):
+                results += chunk
+                if progress:
+                    progress(len(results), len(items))
     finally:
         _snapshot.clear()
-    return [result for chunk in chunks for result in chunk]
+    return results
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list:

@@ -11,6 +11,8 @@ from typing import TextIO
 from .errors import SourceError
 from .text import printable
 
+PROGRESS_MIN = 500  # items below which a stage is too short to show progress
+
 
 class Reporter:
     """Console reporter: progress and results on stdout, problems on stderr."""
@@ -20,6 +22,7 @@ class Reporter:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.timings: dict[str, float] = {}
+        self._last_tenth: dict[str, int] = {}
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
@@ -33,6 +36,19 @@ class Reporter:
         if error.is_warning and self.verbosity < 1:
             return
         print(error.format(), file=self.err, flush=True)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """A counter on a terminal; a plain line per tenth otherwise; silent for short work."""
+        if self.verbosity < 1 or total < PROGRESS_MIN:
+            return
+        if self.out.isatty():
+            end = "\n" if done >= total else ""
+            print(f"\r  {stage} {done}/{total} ({done * 100 // total} %)", end=end, file=self.out, flush=True)
+            return
+        step = max(1, total // 10)
+        if done >= total or done // step != self._last_tenth.get(stage, -1):
+            self._last_tenth[stage] = done // step
+            print(f"  {stage} {done}/{total}", file=self.out, flush=True)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -60,3 +76,6 @@ class RecordingReporter(Reporter):
 
     def problem(self, error: SourceError) -> None:
         self.problems.append(error)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        self.messages.append(f"{stage} {done}/{total}")
