@@ -256,5 +256,6 @@ def _summarise(reporter: Reporter, result: BuildResult, timings: dict[str, float
         reporter.info(f"{site.excluded_drafts} draft(s) not published (use --drafts to include)")
     if site is None:
         reporter.info("nothing changed since the last build")
-    reporter.detail("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())
-                    + f"; total {sum(timings.values()) * 1000:.0f} ms")
+    if timings:
+        reporter.detail("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())
+                        + f"; total {sum(timings.values()) * 1000:.0f} ms")
