@@ -62,9 +62,14 @@ class _Fields:
         self.problems.append(SourceError(self.source_path, line, col, message, hint, severity))
 
 
-def _read(source: Source, data: bytes | None = None) -> FrontMatter:
+def _open(source: Source, known: tuple[str, ...], config: Config, data: bytes | None = None) -> _Fields:
+    """Read the file (or `data`), split its front matter, map field aliases; raises ContentError."""
     text = read_source(source) if data is None else decode_source(source, data)
-    return parse_front_matter(source.display_path, text)
+    front = parse_front_matter(source.display_path, text)
+    fields, warnings = _known_fields(front, known, config, source.display_path)
+    reader = _Fields(source.display_path, front, fields)
+    reader.problems.extend(warnings)
+    return reader
 
 
 def _known_fields(front: FrontMatter, known: tuple[str, ...], config: Config,
@@ -98,13 +103,10 @@ def parse_article(source: Source, config: Config,
                   data: bytes | None = None) -> tuple[Article | None, list[SourceError]]:
     """Parse one article file (or `data`, its bytes); returns the article (None on error) and every problem."""
     try:
-        front = _read(source, data)
+        reader = _open(source, article_fields(config), config, data)
     except ContentError as exc:
         return None, [exc.error]
-    fields, warnings = _known_fields(front, article_fields(config), config, source.display_path)
-    reader = _Fields(source.display_path, front, fields)
-    reader.problems.extend(warnings)
-    tz = config.tz
+    front, fields, tz = reader.front, reader.fields, config.tz
 
     title = clean_field(reader.get("title", to_text, default=""))
     if "title" not in fields:
@@ -158,12 +160,10 @@ def parse_article(source: Source, config: Config,
 def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, list[SourceError]]:
     """Parse a standalone page (content/pages/*.md)."""
     try:
-        front = _read(source)
+        reader = _open(source, PAGE_FIELDS, config)
     except ContentError as exc:
         return None, [exc.error]
-    fields, warnings = _known_fields(front, PAGE_FIELDS, config, source.display_path)
-    reader = _Fields(source.display_path, front, fields)
-    reader.problems.extend(warnings)
+    front = reader.front
     title = clean_field(reader.get("title", to_text, default=""))
     if not title:
         reader.problem("missing or empty 'title'", "title", "add a line 'title: ...' to the front matter")
@@ -191,12 +191,10 @@ def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, l
 def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, list[SourceError]]:
     """Parse a term file (content/topics/starlink.md): display name, description, aliases, homepage."""
     try:
-        front = _read(source)
+        reader = _open(source, TERM_FIELDS, config)
     except ContentError as exc:
         return None, [exc.error]
-    fields, warnings = _known_fields(front, TERM_FIELDS, config, source.display_path)
-    reader = _Fields(source.display_path, front, fields)
-    reader.problems.extend(warnings)
+    front = reader.front
     slug = slugify(_stem(source))
     if not slug:
         reader.problem("the file name gives an empty term slug", hint="rename the file, e.g. starlink.md")
