@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in failed.errors:
             print(error.format(), file=sys.stderr)
         count = sum(not e.is_warning for e in failed.errors)
-        print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        print(f"{args.command} failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_CONTENT
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

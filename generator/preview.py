@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BuildResult, build
+from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
 from .report import Reporter
 from .search import SearchIndexError, index_search, snapshot_pages
@@ -94,6 +95,10 @@ class Preview:
                 "future": self.drafts, "preview": True}
 
     def start(self) -> None:
+        if not (self.root / CONFIG_FILE).is_file():
+            # Nothing to preview, and nothing to fix in the browser: say so and stop.
+            raise BuildFailed([SourceError(CONFIG_FILE, None, None, f"no site.toml in {self.root}",
+                                           "run the command from the site's folder, or pass --root")])
         if self.server.bound_host not in LOOPBACK_NAMES:
             self.reporter.info(f"warning: listening on {self.server.bound_host}: anyone who can reach this "
                                "machine can read your drafts")

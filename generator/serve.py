@@ -13,6 +13,7 @@ import json
 import mimetypes
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,6 +125,14 @@ class PreviewServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}{self.base_path}"
+
+    def handle_error(self, request, client_address) -> None:
+        """A connection failing outside a request (reset, timeout): one line, never a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError) or self.stopping.is_set():
+            return
+        if self.on_error:
+            self.on_error(f"connection from {client_address[0]}: {type(error).__name__}: {error}")
 
     def stop(self) -> None:
         self.stopping.set()

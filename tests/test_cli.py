@@ -50,6 +50,7 @@ def test_usage_errors_exit_2(site):
 def test_quiet_prints_nothing_on_success_and_verbose_prints_stage_timings(site):
     site.write({"content/articles/a.md": article()})
     assert run("build", "--no-search", "-q", cwd=site.root).stdout == ""
+    site.write({"content/articles/a.md": article(title="Changé")})
     verbose = run("build", "--no-search", "-v", cwd=site.root).stdout
     assert "parse" in verbose and "render" in verbose and " ms" in verbose
 

@@ -156,6 +156,17 @@ def test_a_foreign_host_header_is_refused(preview):
     assert get(preview, "/", headers={"Host": "localhost"})[0].status == 200
 
 
+def test_a_connection_reset_mid_request_prints_nothing(preview, capsys):
+    host, port = preview.server.server_address[:2]
+    for _ in range(20):
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHo")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    assert get(preview, "/")[0].status == 200
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+
+
 def test_a_request_that_fails_gets_500_and_the_server_lives_on(preview, monkeypatch):
     from generator import serve
 
