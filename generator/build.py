@@ -46,11 +46,12 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     """Build the site at `root` with `jobs` processes. Raises BuildFailed with every problem found."""
     reporter = reporter or Reporter()
     now = now or datetime.now(UTC)
-    shortcut = _unchanged_inputs(root, overrides, now, search and index is not None)
+    inputs = read_inputs(root, overrides, reporter)
+    shortcut = _unchanged_inputs(inputs, now, search and index is not None)
     if shortcut is not None:
         _summarise(reporter, shortcut, {})
         return shortcut
-    loaded = load_site(root, overrides, reporter, now, jobs)
+    loaded = load_site(root, overrides, reporter, now, jobs, inputs)
     config, theme, site, problems = loaded.config, loaded.theme, loaded.site, loaded.problems
     output = check_output_dir(config.root / config.output_dir, config.root,
                               [config.content_dir, config.root / "themes"])
@@ -125,15 +126,31 @@ class LoadedSite:
     future_dates: list[datetime]  # of articles held back as future-dated: when they are due, the site changes
 
 
-def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
-              now: datetime | None = None, jobs: int = 1) -> LoadedSite:
-    """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
-    now = now or datetime.now(UTC)
+@dataclass
+class Inputs:
+    """What a build reads before parsing: the config, the theme chain, the content files."""
+
+    config: Config
+    theme: Theme
+    sources: list[Source]
+    problems: list[SourceError]
+
+
+def read_inputs(root: Path, overrides: dict[str, Any] | None, reporter: Reporter) -> Inputs:
     with reporter.stage("config"):
         config = load_config(root, overrides)
         theme = load_theme(config)
     with reporter.stage("discover"):
         sources, problems = discover_sources(config)
+    return Inputs(config, theme, sources, problems)
+
+
+def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
+              now: datetime | None = None, jobs: int = 1, inputs: Inputs | None = None) -> LoadedSite:
+    """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
+    now = now or datetime.now(UTC)
+    inputs = inputs or read_inputs(root, overrides, reporter)
+    config, theme, sources, problems = inputs.config, inputs.theme, inputs.sources, list(inputs.problems)
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems)
         articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs, reporter)
@@ -218,15 +235,10 @@ def _next_change(future_dates: list[datetime], now: datetime) -> str | None:
     return min(upcoming).isoformat() if upcoming else None
 
 
-def _unchanged_inputs(root: Path, overrides: dict[str, Any] | None, now: datetime, search: bool) -> BuildResult | None:
+def _unchanged_inputs(inputs: Inputs, now: datetime, search: bool) -> BuildResult | None:
     """The previous result when nothing a build reads has changed since it; None means build."""
-    try:
-        config = load_config(root, overrides)
-        theme = load_theme(config)
-        sources, problems = discover_sources(config)
-    except BuildFailed:
-        return None
-    if problems:
+    config, theme, sources = inputs.config, inputs.theme, inputs.sources
+    if inputs.problems:
         return None  # warnings must be shown again
     output = config.root / config.output_dir
     leftovers = (staging_dir(output), output.parent / f".{output.name}.old")

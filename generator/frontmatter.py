@@ -158,15 +158,6 @@ def _check_tree(node: yaml.Node, seen: set[int], depth: int) -> None:
         _check_node(node, seen, depth)
 
 
-def plain(node: yaml.Node) -> object:
-    """Nodes -> Python values with every scalar kept as its text (None for YAML null)."""
-    if isinstance(node, yaml.ScalarNode):
-        return None if node.tag == _NULL_TAG else node.value
-    if isinstance(node, yaml.SequenceNode):
-        return [plain(item) for item in node.value]
-    return {key.value: plain(value) for key, value in node.value}
-
-
 # --- Field converters: node -> value, or FieldError at the node --------------------------------------
 
 
