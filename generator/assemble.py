@@ -11,6 +11,7 @@ spelling with the most accented letters, then to the alphabetically first.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -235,16 +236,19 @@ def _related(config: Config, summaries: list[ArticleSummary]) -> dict[str, tuple
         scores: Counter = Counter()
         for name in taxonomies:
             for ref in summary.terms[name]:
-                for other in _near(positions_by_term[(name, ref.slug)], position):
-                    if other != position:
-                        scores[other] += 1
+                scores.update(_near(positions_by_term[(name, ref.slug)], position))  # counts in C
+        scores.pop(position, None)
         # Positions are in newest-first order, so a lower position wins ties by recency.
-        best = sorted(scores, key=lambda other: (-scores[other], other))[:RELATED_MAX]
+        best = [other for other, _ in heapq.nsmallest(RELATED_MAX, scores.items(), key=_by_score_then_recency)]
         if len(best) < RELATED_MIN:
             best += [other for other in _nearest(position, len(summaries)) if other not in best][
                 : RELATED_MIN - len(best)]
         related[summary.url] = tuple(summaries[other] for other in best)
     return related
+
+
+def _by_score_then_recency(item: tuple[int, int]) -> tuple[int, int]:
+    return -item[1], item[0]
 
 
 def _near(positions: list[int], position: int) -> list[int]:

@@ -21,6 +21,7 @@ from .pool import run_tasks
 from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
+from .search import SEARCH_DIR, SearchPage, bundle_is_complete, bundle_is_current, plan_shards
 from .state import OutputState, ParseCache, code_version, load_state, save_state
 from .theme import Theme, load_theme, make_environment
 from .write import MARKER, WriteReport, check_output_dir, staging_dir, write_outputs
@@ -34,10 +35,11 @@ class BuildResult:
     write: WriteReport
     warnings: list[SourceError] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)  # output paths rendered by this build
-    article_pages: list[str] = field(default_factory=list)  # output paths: what the search index covers
+    search_pages: list[SearchPage] = field(default_factory=list)  # the article pages: what search covers
     parsed: int = 0  # source files parsed by this build
     cached: int = 0  # source files taken from the parse cache
     articles: int = 0
+    indexed: list[str] = field(default_factory=list)  # search shards indexed by this build
 
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
@@ -87,18 +89,25 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         files.update(host_files(config, redirects))
         if config.deploy.headers:
             files["_headers"] = headers_file(config, files)
+    search_pages = [SearchPage(job.output_path, job.context["article"].summary.date.date(),
+                               fingerprints[job.output_path]) for job in planned if job.kind == "article"]
     search_hook = None
+    search_stale = False
     if search and config.search.enabled and index is not None:
-        article_pages = [job.output_path for job in planned if job.kind == "article"]
+        live_bundle = output / SEARCH_DIR
+        search_stale = not bundle_is_current(live_bundle, plan_shards(search_pages, config.search.shard_size))
 
         def search_hook(staging: Path, _report: WriteReport) -> None:
             with reporter.stage("search"):
-                index(config, staging, reporter, article_pages, work_dir=config.root / ".cache")
+                indexed = index(config, staging, reporter, search_pages, previous=live_bundle,
+                                work_dir=config.root / ".cache", jobs=jobs)
+                result.indexed = indexed.indexed
+    result = BuildResult(config, site, len(planned), WriteReport(), [p for p in problems if p.is_warning],
+                         sorted(path for path in fingerprints if path not in unchanged), search_pages,
+                         loaded.parsed, loaded.parse_cache.hits, len(site.articles))
     with reporter.stage("write"):
-        report = write_outputs(output, files, keep=unchanged, keep_prefixes=("pagefind/",),
-                               before_swap=search_hook,
-                               force=search_hook is not None and not (output / "pagefind").is_dir(),
-                               previous=state.outputs)
+        result.write = write_outputs(output, files, keep=unchanged, keep_prefixes=(SEARCH_DIR + "/",),
+                                     before_swap=search_hook, force=search_stale, previous=state.outputs)
         state.save(fingerprints, set(files) | unchanged,
                    _inputs_digest(config, theme, loaded.sources, search and index is not None),
                    _next_change(loaded.future_dates, now),
@@ -106,10 +115,6 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
-    rendered = sorted(path for path in fingerprints if path not in unchanged)
-    result = BuildResult(config, site, len(planned), report, [p for p in problems if p.is_warning], rendered,
-                         [job.output_path for job in planned if job.kind == "article"], loaded.parsed,
-                         loaded.parse_cache.hits, len(site.articles))
     _summarise(reporter, result, reporter.timings)
     return result
 
@@ -251,6 +256,9 @@ def _unchanged_inputs(inputs: Inputs, now: datetime, search: bool) -> BuildResul
         return None
     if not all((output / path).is_file() for path in state.outputs or ()):
         return None  # someone removed output files: put them back
+    if search and config.search.enabled and state.counts.get("articles") \
+            and not bundle_is_complete(output / SEARCH_DIR):
+        return None  # someone removed search shards
     counts = state.counts
     return BuildResult(config, None, counts.get("pages", 0), WriteReport(unchanged=len(state.outputs or ())),
                        cached=len(sources), articles=counts.get("articles", 0))

@@ -216,9 +216,9 @@ def _check_feeds(output: Path, base_url: str, base_path: str, published: dict[st
 
 
 def indexed_urls(output: Path) -> set[str]:
-    """The URLs of the pages in Pagefind's bundle (each fragment is gzipped 'pagefind_dcd' + JSON)."""
+    """The URLs of the pages in every shard of the search bundle (a fragment is gzipped 'pagefind_dcd' + JSON)."""
     urls = set()
-    for fragment in (output / "pagefind" / "fragment").glob("*.pf_fragment"):
+    for fragment in (output / "pagefind").glob("*/fragment/*.pf_fragment"):
         data = gzip.decompress(fragment.read_bytes())
         data = data[len(b"pagefind_dcd"):] if data.startswith(b"pagefind_dcd") else data
         urls.add(json.loads(data)["url"])
@@ -226,7 +226,7 @@ def indexed_urls(output: Path) -> set[str]:
 
 
 def _check_index(output: Path, base_path: str, published: dict[str, str]) -> list[SourceError]:
-    if not (output / "pagefind" / "pagefind.js").is_file():
+    if not (output / "pagefind" / "shards.json").is_file():
         return [SourceError(_shown(output, "pagefind/"), None, None, "no search index",
                             "build without --no-search")] if published else []
     try:

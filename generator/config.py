@@ -59,6 +59,8 @@ class MarkdownConfig:
 @dataclass(frozen=True)
 class SearchConfig:
     enabled: bool = True
+    # Most article pages per Pagefind run: bounds its memory and the cost of re-indexing after an edit.
+    shard_size: int = 500
 
 
 REDIRECT_FORMATS = ("netlify", "nginx", "json")
@@ -446,4 +448,5 @@ def _check(raw: dict, checker: _Checker) -> CheckConfig:
 def _search(raw: dict, checker: _Checker) -> SearchConfig:
     table = _subtable(raw, "search", checker)
     checker.check_keys(table, _SEARCH_KEYS, "[search]")
-    return SearchConfig(enabled=checker.typed(table, "enabled", bool, True))
+    return SearchConfig(enabled=checker.typed(table, "enabled", bool, True),
+                        shard_size=checker.positive(table, "shard_size", SearchConfig.shard_size))

@@ -8,7 +8,9 @@ debounced), and keeps serving the last good pages when a build fails, with the e
 from __future__ import annotations
 
 import errno
+import os
 import queue
+import shutil
 import threading
 import time
 import webbrowser
@@ -19,7 +21,7 @@ from .build import BuildResult, build
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
 from .report import Reporter
-from .search import SearchIndexError, index_search, snapshot_pages
+from .search import SearchIndexError, SearchPage, prepare_index, run_index
 from .serve import LOOPBACK_NAMES, PreviewServer
 from .watch import ChangeSet, Watcher
 
@@ -142,7 +144,7 @@ class Preview:
                                f"{len(report.removed)} removed ({', '.join(sorted(changes.paths)[:3])}"
                                f"{'…' if len(changes.paths) > 3 else ''})")
             if self.search and (report.changed or report.removed or not self.bundle_dir.exists()):
-                self._schedule_index(result.article_pages)
+                self._schedule_index(result.search_pages)
             return self._record(report)
 
     def _record(self, report: RebuildReport) -> RebuildReport:
@@ -175,7 +177,7 @@ class Preview:
                 pass
         return {"message": error.format(), "excerpt": excerpt}
 
-    def _schedule_index(self, pages: list[str]) -> None:
+    def _schedule_index(self, pages: list[SearchPage]) -> None:
         with self.index_lock:
             if self.index_timer is not None:
                 self.index_timer.cancel()
@@ -185,16 +187,22 @@ class Preview:
             self.index_timer.daemon = True
             self.index_timer.start()
 
-    def _index(self, pages: list[str], generation: int) -> None:
+    def _index(self, pages: list[SearchPage], generation: int) -> None:
         # Runs beside the server and never holds the build lock while Pagefind works: a save during
-        # indexing rebuilds and reloads at once. Only taking the snapshot waits for a running rebuild.
+        # indexing rebuilds and reloads at once. Only the snapshot of the changed shards' pages waits for
+        # a running rebuild. Unchanged shards are linked from the current bundle.
+        work = self.root / PREVIEW_DIR / "work"
         try:
             with self.indexing:
                 with self.lock:
-                    snapshot = snapshot_pages(self.site_dir, pages, self.root / PREVIEW_DIR / "search-pages")
-                index_search(self.last_config, snapshot, self.reporter, pages, self.bundle_dir,
-                             work_dir=self.root / PREVIEW_DIR / "work")
-            self.reporter.detail("search index refreshed")
+                    plan = prepare_index(self.last_config, self.site_dir, pages, self.bundle_dir, work)
+                if plan.stale or not self.bundle_dir.is_dir():
+                    fresh = self.bundle_dir.with_name(self.bundle_dir.name + ".new")
+                    if fresh.exists():
+                        shutil.rmtree(fresh)
+                    report = run_index(plan, fresh, self.reporter, jobs=1)
+                    _replace_dir(fresh, self.bundle_dir)
+                    self.reporter.detail(f"search index refreshed ({len(report.indexed)} shard(s))")
         except (SearchIndexError, OSError) as exc:
             self.reporter.info(f"search: {exc}")
         finally:
@@ -240,6 +248,16 @@ class Preview:
             self.server_thread.join(timeout=5)
         else:
             self.server.server_close()
+
+
+def _replace_dir(fresh: Path, current: Path) -> None:
+    old = current.with_name(current.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if current.exists():
+        os.rename(current, old)
+    os.rename(fresh, current)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 class _Quiet(Reporter):

@@ -1,15 +1,29 @@
-"""Pagefind indexing of the written site: one run of the binary over the whole output directory.
+"""Pagefind indexing of the written site, in shards: one Pagefind run per slice of the archive.
 
 The binary comes from the `pagefind[bin]` wheel; nothing is downloaded at run time. Pages opt in with
 `data-pagefind-body` (only article pages carry it), so list pages never appear in results; filters, sort
 keys and metadata come from attributes the default theme writes from the front matter.
+
+Pagefind has no incremental mode, so the article pages are split into shards by date (a year, or runs
+of months, days when a year is too big for one) of at most `[search] shard_size` pages. Each shard is a
+complete Pagefind bundle in `pagefind/<key>/`, listed newest first in `pagefind/shards.json` with a
+digest of its pages: a rebuild re-indexes only shards whose digest changed and links the others from
+the previous bundle; a cold build indexes shards in parallel. The search page searches every shard and
+merges the results (by score for relevance; shard after shard for newest first, since shards are
+consecutive date ranges).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .config import Config
@@ -17,11 +31,131 @@ from .errors import UsageError
 from .report import Reporter
 
 SEARCH_DIR = "pagefind"
+MANIFEST = "shards.json"
+MANIFEST_VERSION = 1
 INSTALL_HINT = "install it with: pip install 'pagefind[bin]==1.5.2'"
+# What the search page loads from a shard; Pagefind's own UI bundles are not used by our themes.
+UNUSED_BUNDLE_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                       "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 class SearchIndexError(UsageError):
     """Pagefind is missing or failed; the message says what to install or what it printed."""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """An article page to index: where it is, its date (for sharding), a digest of its content."""
+
+    path: str  # output path, '/' separators
+    date: date
+    digest: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    key: str  # "2024", "2024-07" (months from July), "2024-07-14" (one day), "2024-07-14-2" (part of a day)
+    pages: tuple[SearchPage, ...]
+
+    @property
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for page in sorted(self.pages, key=lambda p: p.path):
+            digest.update(f"{page.path}\0{page.digest}\n".encode())
+        return digest.hexdigest()[:20]
+
+
+@dataclass
+class IndexPlan:
+    """What one indexing run does: shards to index from snapshots, shards to take from the last bundle."""
+
+    shards: list[Shard]
+    stale: list[Shard]
+    previous: Path | None  # the last bundle, whose fresh shards are reused
+    snapshot: Path  # hard links to the pages of the stale shards, one folder per shard
+
+
+@dataclass
+class IndexReport:
+    indexed: list[str] = field(default_factory=list)  # shard keys indexed by this run
+    reused: list[str] = field(default_factory=list)
+
+
+def plan_shards(pages: Iterable[SearchPage], shard_size: int) -> list[Shard]:
+    """Split pages into date-range shards of at most `shard_size` pages, newest first.
+
+    Shards never cross a year, so an edit re-indexes at most its year's shards, and adding articles to
+    the current year never moves older ones. A year too big for one shard is cut into runs of whole
+    months, a month too big into runs of days, a day too big into fixed-size parts.
+    """
+    by_year: dict[int, list[SearchPage]] = {}
+    for page in pages:
+        by_year.setdefault(page.date.year, []).append(page)
+    shards = []
+    for year in sorted(by_year, reverse=True):
+        shards += reversed(_split(by_year[year], shard_size, f"{year:04d}", 1))
+    return shards
+
+
+def _split(pages: list[SearchPage], size: int, key: str, level: int) -> list[Shard]:
+    """Oldest first. level 1 groups by month, 2 by day, 3 cuts into parts."""
+    if len(pages) <= size:
+        return [Shard(key, tuple(sorted(pages, key=lambda p: (p.date, p.path))))]
+    if level == 3:
+        ordered = sorted(pages, key=lambda p: (p.date, p.path))
+        return [Shard(f"{key}-{number}", tuple(ordered[start:start + size]))
+                for number, start in enumerate(range(0, len(ordered), size), start=1)]
+    groups: dict[int, list[SearchPage]] = {}
+    for page in pages:
+        groups.setdefault(page.date.month if level == 1 else page.date.day, []).append(page)
+    shards: list[Shard] = []
+    run: list[SearchPage] = []
+    run_key = ""
+    for unit in sorted(groups):
+        group, unit_key = groups[unit], f"{key}-{unit:02d}"
+        if len(group) > size:
+            if run:
+                shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
+                run = []
+            shards += _split(group, size, unit_key, level + 1)
+        elif len(run) + len(group) > size:
+            shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
+            run, run_key = list(group), unit_key
+        else:
+            run_key = run_key if run else unit_key
+            run += group
+    if run:
+        shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
+    return shards
+
+
+def read_manifest(bundle: Path | None) -> dict[str, str]:
+    """Shard key -> digest of the shards of a bundle on disk that are there; empty when it is not ours."""
+    return {key: digest for key, digest in _listed_shards(bundle).items()
+            if (bundle / key / "pagefind.js").is_file()}
+
+
+def bundle_is_complete(bundle: Path) -> bool:
+    """Whether the bundle exists with every shard its manifest lists (someone may have deleted some)."""
+    listed = _listed_shards(bundle)
+    return (bundle / MANIFEST).is_file() and read_manifest(bundle) == listed
+
+
+def _listed_shards(bundle: Path | None) -> dict[str, str]:
+    if bundle is None:
+        return {}
+    try:
+        data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+        if data.get("version") != MANIFEST_VERSION:
+            return {}
+        return {str(entry["key"]): str(entry["digest"]) for entry in data["shards"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def bundle_is_current(bundle: Path, shards: list[Shard]) -> bool:
+    """Whether the bundle on disk holds exactly these shards, each with the same pages."""
+    return read_manifest(bundle) == {shard.key: shard.digest for shard in shards} and (bundle / MANIFEST).is_file()
 
 
 def pagefind_executable() -> Path:
@@ -35,51 +169,85 @@ def pagefind_executable() -> Path:
         raise SearchIndexError(f"the Pagefind binary is missing ({exc}); {INSTALL_HINT}") from None
 
 
-def snapshot_pages(site_dir: Path, pages: list[str], snapshot: Path) -> Path:
-    """Hard links to the given pages under `snapshot`, same relative paths: what Pagefind will read.
-
-    Indexing a snapshot of only the article pages lets the live site change during a long indexing run,
-    and spares Pagefind the list pages it would skip anyway.
-    """
+def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previous: Path | None,
+                  work_dir: Path) -> IndexPlan:
+    """Plan the shards and snapshot the pages of those to re-index (hard links: the site may change after)."""
+    shards = plan_shards(pages, config.search.shard_size)
+    known = read_manifest(previous)
+    stale = [shard for shard in shards if known.get(shard.key) != shard.digest]
+    snapshot = work_dir / "search-pages"
     if snapshot.exists():
         shutil.rmtree(snapshot)
-    for relative in pages:
-        target = snapshot / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(site_dir / relative, target)
-        except OSError:
-            shutil.copy2(site_dir / relative, target)
-    return snapshot
+    for shard in stale:
+        _link_pages(site_dir, [page.path for page in shard.pages], snapshot / shard.key)
+    return IndexPlan(shards, stale, previous, snapshot)
 
 
-def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list[str],
-                 bundle_dir: Path | None = None, work_dir: Path | None = None) -> None:
-    """(Re)build the search bundle from `pages` (output paths of the article pages) of `site_dir`.
-
-    The bundle goes to `site_dir/pagefind/`, or to `bundle_dir`, where it replaces the previous bundle
-    only once complete (the preview keeps its bundle beside the site). `work_dir` holds the snapshot.
-    """
-    target = bundle_dir.with_name(bundle_dir.name + ".new") if bundle_dir else site_dir / SEARCH_DIR
-    if target.exists():
-        # The staging copy is made of hard links to the live site: unlink, never truncate in place.
-        shutil.rmtree(target)
-    if not pages:
-        # Pagefind refuses a site with nothing to index: the search page then says the archive is empty.
-        if bundle_dir and bundle_dir.exists():
-            shutil.rmtree(bundle_dir)
-        return
-    snapshot = snapshot_pages(site_dir, pages, (work_dir or site_dir.parent) / ".search-pages")
+def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
+    """Write the bundle to `target` (which must not exist): Pagefind for stale shards, links for the rest."""
+    if plan.stale:
+        pagefind_executable()  # a missing binary is one clear error, before any work
+    target.mkdir(parents=True)
+    report = IndexReport()
+    stale_keys = {shard.key for shard in plan.stale}
+    for shard in plan.shards:
+        if shard.key not in stale_keys:
+            _link_tree(plan.previous / shard.key, target / shard.key)
+            report.reused.append(shard.key)
     try:
-        _run_pagefind(snapshot, target, reporter)
+        done = 0
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            runs = [pool.submit(_run_pagefind, plan.snapshot / shard.key, target / shard.key, reporter)
+                    for shard in plan.stale]
+            for run in runs:
+                run.result()
+                done += 1
+                reporter.progress("search", done, len(runs))
     finally:
-        shutil.rmtree(snapshot, ignore_errors=True)
-    if bundle_dir:
-        old = bundle_dir.with_name(bundle_dir.name + ".old")
-        if bundle_dir.exists():
-            os.rename(bundle_dir, old)
-        os.rename(target, bundle_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(plan.snapshot, ignore_errors=True)
+    report.indexed = [shard.key for shard in plan.stale]
+    _write_manifest(target, plan.shards)
+    return report
+
+
+def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list[SearchPage],
+                 previous: Path | None = None, work_dir: Path | None = None, jobs: int = 1) -> IndexReport:
+    """(Re)build `site_dir/pagefind/` from `pages`, reusing the unchanged shards of the `previous` bundle."""
+    target = site_dir / SEARCH_DIR
+    if target.exists():
+        # A staging copy is made of hard links to the live site: unlink, never write in place.
+        shutil.rmtree(target)
+    plan = prepare_index(config, site_dir, pages, previous, work_dir or site_dir.parent)
+    return run_index(plan, target, reporter, jobs)
+
+
+def _write_manifest(target: Path, shards: list[Shard]) -> None:
+    manifest = {"version": MANIFEST_VERSION,
+                "shards": [{"key": shard.key, "path": f"{shard.key}/", "pages": len(shard.pages),
+                            "digest": shard.digest} for shard in shards]}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+
+
+def _link_pages(site_dir: Path, pages: list[str], snapshot: Path) -> None:
+    for relative in pages:
+        destination = snapshot / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        _link(site_dir / relative, destination)
+
+
+def _link_tree(source: Path, destination: Path) -> None:
+    for directory, _, names in os.walk(source):
+        folder = destination / Path(directory).relative_to(source)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            _link(Path(directory, name), folder / name)
+
+
+def _link(source: Path, destination: Path) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 def _run_pagefind(site: Path, target: Path, reporter: Reporter) -> None:
@@ -92,6 +260,11 @@ def _run_pagefind(site: Path, target: Path, reporter: Reporter) -> None:
         output = (result.stderr or result.stdout).strip().splitlines()
         detail = "; ".join(output[-5:]) if output else f"exit code {result.returncode}"
         raise SearchIndexError(f"Pagefind failed to index the site: {detail}")
+    for name in UNUSED_BUNDLE_FILES:
+        (target / name).unlink(missing_ok=True)
     for line in result.stdout.splitlines():
         if "warning" in line.lower():
             reporter.detail("pagefind: " + line.strip())
+
+
+IndexFunction = Callable[..., IndexReport]

@@ -187,3 +187,13 @@ def searchable_sample(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "site.toml", root / "site.toml")
     build_with_search(root, root / "output")
     return root / "output"
+
+
+@pytest.fixture(scope="session")
+def sharded_sample(tmp_path_factory) -> Path:
+    """The sample site with one article per search shard (six Pagefind bundles merged by the search page)."""
+    root = tmp_path_factory.mktemp("sharded") / "site"
+    shutil.copytree(ROOT / "content", root / "content")
+    (root / "site.toml").write_text((ROOT / "site.toml").read_text() + "\n[search]\nshard_size = 1\n")
+    build_with_search(root, root / "output")
+    return root / "output"

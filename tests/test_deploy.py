@@ -82,7 +82,7 @@ def test_check_finds_a_leaked_draft(deployable):
 def test_check_finds_an_article_missing_from_the_output_and_from_the_index(deployable):
     from generator.check import indexed_urls
 
-    fragments = sorted((deployable.output / "pagefind/fragment").glob("*.pf_fragment"))
+    fragments = sorted((deployable.output / "pagefind").glob("*/fragment/*.pf_fragment"))
     victim = next(f for f in fragments if "second" in str(indexed_urls_of(f)))
     victim.unlink()
     assert "/2024/09/second/" not in indexed_urls(deployable.output)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from datetime import date
 
 import pytest
-from conftest import ROOT, article, build_with_search
+from conftest import NOW, ROOT, article, build_with_search
 
+from generator.config import load_config
 from generator.report import RecordingReporter
-from generator.search import SearchIndexError, index_search
+from generator.search import SearchIndexError, SearchPage, index_search, plan_shards
 
 ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
 
@@ -46,8 +49,92 @@ def test_a_site_taxonomy_becomes_a_filter_without_template_work(site):
 
 
 def test_the_index_holds_one_language_and_only_articles(searchable_sample):
-    entry = (searchable_sample / "pagefind/pagefind-entry.json").read_text()
-    assert '"languages":{"fr":' in entry and '"page_count":6' in entry
+    manifest = json.loads((searchable_sample / "pagefind/shards.json").read_text())
+    assert [(s["key"], s["path"], s["pages"]) for s in manifest["shards"]] == [
+        ("2024", "2024/", 5), ("2022", "2022/", 1)]
+    for shard in manifest["shards"]:
+        entry = json.loads((searchable_sample / "pagefind" / shard["key"] / "pagefind-entry.json").read_text())
+        assert list(entry["languages"]) == ["fr"] and entry["languages"]["fr"]["page_count"] == shard["pages"]
+        # Only what the search page loads: Pagefind's own UI bundles are left out.
+        assert not (searchable_sample / "pagefind" / shard["key"] / "pagefind-ui.js").exists()
+
+
+# --- Shards ---------------------------------------------------------------------------------------------
+
+def pages_on(*days: str) -> list[SearchPage]:
+    return [SearchPage(f"{day}/{number}/index.html", date.fromisoformat(day), "x")
+            for number, day in enumerate(days)]
+
+
+def test_a_year_that_fits_is_one_shard_and_shards_are_newest_first():
+    shards = plan_shards(pages_on("2022-03-01", "2024-01-05", "2024-12-31", "2023-06-01"), 500)
+    assert [(shard.key, len(shard.pages)) for shard in shards] == [("2024", 2), ("2023", 1), ("2022", 1)]
+
+
+def test_a_big_year_is_cut_into_runs_of_whole_months_never_across_years():
+    days = ["2024-01-10"] * 2 + ["2024-02-10"] * 2 + ["2024-03-10"] * 3 + ["2024-07-01"] + ["2025-01-01"]
+    shards = plan_shards(pages_on(*days), 4)
+    assert [(shard.key, len(shard.pages)) for shard in shards] == [
+        ("2025", 1), ("2024-03", 4), ("2024-01", 4)]
+
+
+def test_a_big_month_is_cut_into_days_and_a_big_day_into_parts():
+    days = ["2024-05-01"] * 5 + ["2024-05-02"] + ["2024-05-03"]
+    shards = plan_shards(pages_on(*days), 2)
+    assert [(shard.key, len(shard.pages)) for shard in shards] == [
+        ("2024-05-02", 2), ("2024-05-01-3", 1), ("2024-05-01-2", 2), ("2024-05-01-1", 2)]
+
+
+def test_every_page_is_in_exactly_one_shard_and_no_shard_is_too_big():
+    days = [f"20{10 + n % 13}-{1 + n % 12:02d}-{1 + n % 28:02d}" for n in range(997)]
+    pages = pages_on(*days)
+    for size in (1, 7, 50, 1000):
+        shards = plan_shards(pages, size)
+        assert sorted(p.path for shard in shards for p in shard.pages) == sorted(p.path for p in pages)
+        assert max(len(shard.pages) for shard in shards) <= size
+        assert len({shard.key for shard in shards}) == len(shards)
+        # Consecutive date ranges, newest first: what lets the search page merge "newest first" by concatenation.
+        ranges = [(min(p.date for p in shard.pages), max(p.date for p in shard.pages)) for shard in shards]
+        assert all(older[1] <= newer[0] for newer, older in zip(ranges, ranges[1:], strict=False))
+
+
+def test_a_rebuild_reindexes_only_the_shards_whose_pages_changed(site):
+    # With a summary given, a body edit changes the article's page only (neighbours show the summary).
+    site.write({"content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.",
+                                                   summary="Archives"),
+                "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
+                "content/articles/new2.md": article(title="Neuf 2", date="2024-06-01", body="Twitter bruisse.")})
+    first = site_build(site)
+    assert first.indexed == ["2024", "2022"]
+    kept = (site.output / "pagefind/2024/pagefind.js").stat().st_ino
+    site.write({"content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives d’Odessa.",
+                                                   summary="Archives")})
+    second = site_build(site)
+    assert second.indexed == ["2022"]
+    assert (site.output / "pagefind/2024/pagefind.js").stat().st_ino == kept
+    assert site_build(site).indexed == []
+    (site.root / "content/articles/old.md").unlink()
+    assert site_build(site).indexed == ["2024"]  # its neighbour's page lost its "older" link
+    assert [s["key"] for s in json.loads(site.read("pagefind/shards.json"))["shards"]] == ["2024"]
+    assert not (site.output / "pagefind/2022").exists()
+    shutil.rmtree(site.output / "pagefind")
+    assert site_build(site).indexed == ["2024"]
+
+
+def test_changing_the_shard_size_reshards_the_index(site):
+    site.write({"content/articles/a.md": article(title="A", date="2024-05-01"),
+                "content/articles/b.md": article(title="B", date="2024-06-01")})
+    assert site_build(site).indexed == ["2024"]
+    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 1\n"})
+    assert site_build(site).indexed == ["2024-06", "2024-05"]
+    assert sorted(p.name for p in (site.output / "pagefind").iterdir()) == ["2024-05", "2024-06", "shards.json"]
+
+
+def site_build(site):
+    from generator.build import build
+
+    return build(site.root, {"output_dir": site.output}, RecordingReporter(), search=True, now=NOW,
+                 index=index_search)
 
 
 def test_a_missing_pagefind_binary_is_a_clear_error(monkeypatch, tmp_path, sample_build):
@@ -58,8 +145,9 @@ def test_a_missing_pagefind_binary_is_a_clear_error(monkeypatch, tmp_path, sampl
 
     monkeypatch.setattr(pagefind_bin, "get_executable", missing)
     (tmp_path / "a.html").write_text("<html><body data-pagefind-body>x</body></html>")
+    config = load_config(sample_build.parent)
     with pytest.raises(SearchIndexError, match=r"pip install 'pagefind\[bin\]"):
-        index_search(None, tmp_path, RecordingReporter(), ["a.html"])
+        index_search(config, tmp_path, RecordingReporter(), [SearchPage("a.html", date(2024, 1, 1), "x")])
 
 
 def test_a_site_without_articles_builds_a_working_empty_search_page(site, serve_dir, page):
@@ -88,9 +176,11 @@ def search(page, server, query: str) -> list[dict]:
     return results(page)
 
 
-@pytest.fixture
-def sample_server(searchable_sample, serve_dir):
-    return serve_dir(searchable_sample)
+@pytest.fixture(params=["shard per year", "shard per article"])
+def sample_server(request, serve_dir):
+    # Results, facets and sort must not depend on how the index is sharded.
+    return serve_dir(request.getfixturevalue("searchable_sample" if request.param == "shard per year"
+                                             else "sharded_sample"))
 
 
 def test_a_word_of_the_body_finds_the_articles_and_no_list_page(page, sample_server):
@@ -190,7 +280,7 @@ def test_a_french_page_searches_the_french_index(site, page, serve_dir):
                 "content/articles/en.md": article(title="Starlink outage", lang="en", date="2024-10-26",
                                                   body="The satellites went dark.")})
     build_with_search(site.root, site.output)
-    entry = (site.output / "pagefind/pagefind-entry.json").read_text()
+    entry = (site.output / "pagefind/2024/pagefind-entry.json").read_text()
     assert '"fr":' in entry and '"en":' in entry
     server = serve_dir(site.output)
     assert [r["title"] for r in search(page, server, "?q=starlink")] == ["Le réseau Starlink"]

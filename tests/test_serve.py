@@ -321,14 +321,14 @@ def test_search_works_in_the_preview_and_follows_edits(site, browser):
     session.start()
     try:
         assert session.indexed.wait(30)
-        entry = json.loads(get(session, "/pagefind/pagefind-entry.json")[1])
+        entry = json.loads(get(session, "/pagefind/2024/pagefind-entry.json")[1])
         assert entry["languages"]["fr"]["page_count"] == 1
-        assert get(session, "/pagefind/pagefind.js")[0].getheader("Content-Type").startswith("text/javascript")
+        assert get(session, "/pagefind/2024/pagefind.js")[0].getheader("Content-Type").startswith("text/javascript")
         session.indexed.clear()
         site.write({"content/articles/b.md": article(title="Second", date="2024-10-26", body="Une fusée.")})
         session.wait_for_rebuild(2)
         assert session.indexed.wait(30)
-        assert json.loads(get(session, "/pagefind/pagefind-entry.json")[1])["languages"]["fr"]["page_count"] == 2
+        assert json.loads(get(session, "/pagefind/2024/pagefind-entry.json")[1])["languages"]["fr"]["page_count"] == 2
         page = browser.new_page()
         page.goto(session.url + "search/?q=fusee")
         page.wait_for_selector(".search-result")

@@ -25,7 +25,7 @@ const templates = {
 const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" });
 const expanded = new Set();
 
-let pagefind = null;
+let shards = [];  // one Pagefind instance per shard of the index, newest articles first
 let state = readState(new URLSearchParams(location.search));
 let results = [];
 let shown = 0;
@@ -77,11 +77,11 @@ async function run() {
     list.replaceChildren();
     more.hidden = true;
     status.textContent = strings.hint;
-    renderFacets(await pagefind.filters());
+    renderFacets(await allFilters());
     return;
   }
   status.textContent = strings.loading;
-  const search = await pagefind.search(state.q || null, searchOptions());
+  const search = await searchShards(state.q || null, searchOptions());
   if (current !== generation || !search) return;  // a newer query has started
   results = search.results;
   shown = 0;
@@ -89,6 +89,46 @@ async function run() {
   renderFacets(search.filters);
   await showMore(current);
   status.textContent = results.length ? plural(results.length) : strings.no_results;
+}
+
+// The index is split into shards by date (see pagefind/shards.json): search them all and merge, the way
+// Pagefind's mergeIndex does, except that newest-first needs no re-sorting: each shard is sorted by date
+// and shards are consecutive date ranges, newest first.
+async function searchShards(term, options) {
+  const found = await Promise.all(shards.map((shard) => shard.search(term, options)));
+  if (found.some((search) => !search)) return null;
+  const results = found.flatMap((search) => search.results);
+  if (!options.sort) results.sort((a, b) => b.score - a.score);
+  return { results, filters: sumCounts(found.map((search) => search.filters)) };
+}
+
+async function allFilters() {
+  return sumCounts(await Promise.all(shards.map((shard) => shard.filters())));
+}
+
+function sumCounts(perShard) {
+  const total = {};
+  for (const counts of perShard) {
+    for (const [key, values] of Object.entries(counts || {})) {
+      total[key] = total[key] || {};
+      for (const [value, count] of Object.entries(values)) total[key][value] = (total[key][value] || 0) + count;
+    }
+  }
+  return total;
+}
+
+async function openShards() {
+  const response = await fetch(`${base}pagefind/shards.json`, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`no search index (${response.status})`);
+  const manifest = await response.json();
+  if (!manifest.shards.length) throw new Error("empty archive");
+  const pagefind = await import(`${base}pagefind/${manifest.shards[0].path}pagefind.js`);
+  const open = (shard) => pagefind.createInstance({ basePath: `${base}pagefind/${shard.path}`, baseUrl: base });
+  // All instances share one WebAssembly module, which Pagefind loads on first use: let the first shard
+  // load it before the others start, or two loads race and corrupt each other.
+  const first = open(manifest.shards[0]);
+  await first.filters();
+  return [first, ...manifest.shards.slice(1).map(open)];
 }
 
 async function showMore(current = generation) {
@@ -225,11 +265,9 @@ function syncControls() {
 async function start() {
   syncControls();
   try {
-    pagefind = await import(`${base}pagefind/pagefind.js`);
-    await pagefind.options({ baseUrl: base });
-    await pagefind.init();
+    shards = await openShards();
     // Loads every filter chunk: otherwise a first filtered search only reports counts of its own facet.
-    await pagefind.filters();
+    await allFilters();
   } catch (error) {
     status.textContent = strings.empty_archive;
     layout.hidden = false;
