@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate  # noqa: E402
+from hugo import clean_hugo, hugo_available, hugo_command, hugo_site, hugo_version  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "work"
 COMMAND = [sys.executable, "-m", "generator"]
@@ -79,7 +80,7 @@ def edit(path: Path, old: str, new: str):
     return apply, restore
 
 
-SCENARIOS = ("cold", "search", "noop", "edit", "retag", "template")
+SCENARIOS = ("cold", "search", "noop", "edit", "retag", "template", "hugo")
 
 
 def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
@@ -93,6 +94,8 @@ def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> 
     elif not (root / "output").is_dir():
         measure(build, root)
     results.update(_rebuilds(root, size, runs, scenarios, build))
+    if "hugo" in scenarios and hugo_available():
+        results.update(_hugo(root, runs))
     results["pagefind alone"] = pagefind_alone(root)
     results["pages"] = {"html": sum(1 for _ in (root / "output").rglob("*.html")),
                         "files": sum(1 for p in (root / "output").rglob("*") if p.is_file())}
@@ -121,6 +124,20 @@ def _rebuilds(root: Path, size: int, runs: int, scenarios: tuple[str, ...], buil
     return results
 
 
+def _hugo(archive: Path, runs: int) -> dict:
+    """Hugo over the same articles, then Pagefind over Hugo's output (article bodies only, like ours)."""
+    from pagefind_bin import get_executable
+
+    root = hugo_site(archive, WORK)
+    results = {f"Hugo {hugo_version()} cold build": median_of(runs, lambda: clean_hugo(root), hugo_command(root),
+                                                               root)}
+    target = WORK / "pagefind-hugo"
+    pagefind = [str(get_executable()), "--site", str(root / "public"), "--output-path", str(target), "--quiet"]
+    results["Pagefind over Hugo's output"] = median_of(1, lambda: shutil.rmtree(target, ignore_errors=True),
+                                                       pagefind, root)
+    return results
+
+
 def pagefind_alone(root: Path) -> dict:
     from pagefind_bin import get_executable
 
@@ -146,7 +163,27 @@ def table(all_results: dict) -> str:
     lines.append("| Pagefind alone over the output | " + " | ".join(cells) + " |")
     lines.append("| pages written (HTML / files) | " + " | ".join(
         f"{r['pages']['html']:,} / {r['pages']['files']:,}" for r in all_results.values()) + " |")
+    lines += _ratios(all_results)
     return "\n".join(lines)
+
+
+def _ratios(all_results: dict) -> list[str]:
+    """news-archive / Hugo, where both ran: cold without search, and cold with search vs Hugo + Pagefind."""
+    lines = []
+    for size, results in all_results.items():
+        hugo = next((value for key, value in results.items() if key.startswith("Hugo ")), None)
+        pagefind = results.get("Pagefind over Hugo's output")
+        if hugo is None or pagefind is None:
+            continue
+        parts = []
+        if "cold build, no search" in results:
+            parts.append(f"cold build {results['cold build, no search']['wall_s'] / hugo['wall_s']:.2f}x Hugo")
+        if "cold build, with search" in results:
+            both = hugo["wall_s"] + pagefind["wall_s"]
+            parts.append(f"cold build with search {results['cold build, with search']['wall_s'] / both:.2f}x "
+                         f"Hugo + Pagefind ({both:.1f} s)")
+        lines.append(f"\n{size:,} articles: " + "; ".join(parts))
+    return lines
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete, bundle_is_current, plan_shards
 from .state import OutputState, ParseCache, code_version, load_state, save_state
 from .theme import Theme, load_theme, make_environment
-from .write import MARKER, WriteReport, check_output_dir, staging_dir, write_outputs
+from .write import MARKER, WriteReport, check_output_dir, journal_path, recover, staging_dir, write_outputs
 
 
 @dataclass
@@ -57,6 +57,7 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     config, theme, site, problems = loaded.config, loaded.theme, loaded.site, loaded.problems
     output = check_output_dir(config.root / config.output_dir, config.root,
                               [config.content_dir, config.root / "themes"])
+    recover(output)  # what a killed build left must be settled before judging which outputs are current
     with reporter.stage("plan"):
         planned, plan_problems = plan_jobs(config, site)
         # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
@@ -97,10 +98,10 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         live_bundle = output / SEARCH_DIR
         search_stale = not bundle_is_current(live_bundle, plan_shards(search_pages, config.search.shard_size))
 
-        def search_hook(staging: Path, _report: WriteReport) -> None:
+        def search_hook(tree: Path, in_place: bool) -> None:
             with reporter.stage("search"):
-                indexed = index(config, staging, reporter, search_pages, previous=live_bundle,
-                                work_dir=config.root / ".cache", jobs=jobs)
+                indexed = index(config, tree, reporter, search_pages, previous=live_bundle,
+                                work_dir=config.root / ".cache", jobs=jobs, in_place=in_place)
                 result.indexed = indexed.indexed
     result = BuildResult(config, site, len(planned), WriteReport(), [p for p in problems if p.is_warning],
                          sorted(path for path in fingerprints if path not in unchanged), search_pages,
@@ -246,7 +247,7 @@ def _unchanged_inputs(inputs: Inputs, now: datetime, search: bool) -> BuildResul
     if inputs.problems:
         return None  # warnings must be shown again
     output = config.root / config.output_dir
-    leftovers = (staging_dir(output), output.parent / f".{output.name}.old")
+    leftovers = (staging_dir(output), output.parent / f".{output.name}.old", journal_path(output))
     if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
         return None  # a first build, or a killed one to recover from
     state = OutputState(config, output, [])

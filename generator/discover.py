@@ -33,7 +33,11 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
                                 "create content/articles/ and put Markdown articles there")]
     term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
     sources: list[Source] = []
-    for relative, path in _read_once(list(_walk(content, problems)), problems):
+    links: list[str] = []
+    candidates = list(_walk(content, problems, links))
+    # Without links each file has one path: the realpath of every file (a syscall per path component)
+    # is only needed to find files reached twice through links.
+    for relative, path in _read_once(candidates, problems) if links else candidates:
         top, _, rest = relative.partition("/")
         if top == "articles" and rest:
             sources.append(Source(relative, "article", path))
@@ -62,8 +66,8 @@ def _read_once(candidates: list[tuple[str, Path]], problems: list[SourceError]):
         yield paths[0]
 
 
-def _walk(content: Path, problems: list[SourceError]):
-    """Yield (relative path, absolute path) of candidate files, safely."""
+def _walk(content: Path, problems: list[SourceError], links: list[str]):
+    """Yield (relative path, absolute path) of candidate files, safely; note symlinks met in `links`."""
     root_real = os.path.realpath(content)
     visited_dirs = {root_real}
     pending = [(content, "")]
@@ -78,6 +82,8 @@ def _walk(content: Path, problems: list[SourceError]):
             relative = prefix + entry.name
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink():
+                links.append(relative)
             kind = _kind(entry, root_real, relative, problems)
             if kind == "dir":
                 real = os.path.realpath(entry.path)
@@ -100,6 +106,9 @@ def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[Sour
         if not os.path.exists(real):
             problems.append(SourceError("content/" + relative, None, None, "dangling symlink, skipped", "", "warning"))
             return "skip"
+    else:  # scandir already knows the type of what is not a link
+        return "dir" if entry.is_dir(follow_symlinks=False) else "file" if entry.is_file(follow_symlinks=False) \
+            else "skip"
     try:
         mode = os.stat(entry.path).st_mode
     except OSError:

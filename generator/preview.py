@@ -8,7 +8,6 @@ debounced), and keeps serving the last good pages when a build fails, with the e
 from __future__ import annotations
 
 import errno
-import os
 import queue
 import shutil
 import threading
@@ -21,7 +20,7 @@ from .build import BuildResult, build
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
 from .report import Reporter
-from .search import SearchIndexError, SearchPage, prepare_index, run_index
+from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index
 from .serve import LOOPBACK_NAMES, PreviewServer
 from .watch import ChangeSet, Watcher
 
@@ -201,7 +200,7 @@ class Preview:
                     if fresh.exists():
                         shutil.rmtree(fresh)
                     report = run_index(plan, fresh, self.reporter, jobs=1)
-                    _replace_dir(fresh, self.bundle_dir)
+                    replace_dir(fresh, self.bundle_dir)
                     self.reporter.detail(f"search index refreshed ({len(report.indexed)} shard(s))")
         except (SearchIndexError, OSError) as exc:
             self.reporter.info(f"search: {exc}")
@@ -248,16 +247,6 @@ class Preview:
             self.server_thread.join(timeout=5)
         else:
             self.server.server_close()
-
-
-def _replace_dir(fresh: Path, current: Path) -> None:
-    old = current.with_name(current.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if current.exists():
-        os.rename(current, old)
-    os.rename(fresh, current)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 class _Quiet(Reporter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import traceback
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import jinja2.meta
 from .config import Config
 from .errors import SourceError
 from .feeds import render_atom
-from .model import Job
+from .model import ArticleSummary, ArticleView, Job
 from .sitemap import render_sitemap
 from .theme import Theme
 
@@ -22,6 +23,30 @@ from .theme import Theme
 class Rendered:
     output_path: str
     data: bytes
+
+
+class _DigestPickler(pickle.Pickler):
+    """Pickles a context with each article summary or view written as the digest of its own pickle.
+
+    Thousands of list pages and feeds share the same summaries: each is hashed once per build instead of
+    once per page that shows it. Objects are kept alive with their digest so their ids stay theirs.
+    """
+
+    SHARED = (ArticleSummary, ArticleView)
+
+    def __init__(self, file: io.BytesIO, digests: dict[int, tuple[bytes, object]]):
+        super().__init__(file, protocol=5)
+        self.digests = digests
+
+    def reducer_override(self, obj: object) -> object:
+        if type(obj) not in self.SHARED:
+            return NotImplemented
+        known = self.digests.get(id(obj))
+        if known is None:
+            buffer = io.BytesIO()
+            _DigestPickler(buffer, self.digests).dump((type(obj).__name__, obj.__dict__))
+            known = self.digests[id(obj)] = (hashlib.sha256(buffer.getbuffer()).digest(), obj)
+        return bytes, (known[0],)
 
 
 class Renderer:
@@ -36,6 +61,7 @@ class Renderer:
         self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params),
                                                    sorted((asset_urls or {}).items()))).encode()).digest()
         self.closures: dict[str, bytes] = {}
+        self.digests: dict[int, tuple[bytes, object]] = {}  # id -> (digest, object): see _DigestPickler
         self.references: dict[str, set[str | None]] = {}
 
     def fingerprint(self, job: Job) -> str:
@@ -43,7 +69,9 @@ class Renderer:
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
-        digest = hashlib.sha256(pickle.dumps((job.renderer, job.template, job.context), protocol=5))
+        buffer = io.BytesIO()
+        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, job.context))
+        digest = hashlib.sha256(buffer.getbuffer())
         if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
             digest.update(self.globals_digest)
             digest.update(self.closure_digest(job.template))

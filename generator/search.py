@@ -211,21 +211,61 @@ def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) 
 
 
 def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list[SearchPage],
-                 previous: Path | None = None, work_dir: Path | None = None, jobs: int = 1) -> IndexReport:
-    """(Re)build `site_dir/pagefind/` from `pages`, reusing the unchanged shards of the `previous` bundle."""
+                 previous: Path | None = None, work_dir: Path | None = None, jobs: int = 1,
+                 in_place: bool = False) -> IndexReport:
+    """(Re)build `site_dir/pagefind/` from `pages`, reusing the unchanged shards of the `previous` bundle.
+
+    `in_place`: `site_dir` is the live site; only changed shards are replaced, each by one rename.
+    """
     target = site_dir / SEARCH_DIR
+    plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent)
+    if in_place and target.is_dir():
+        return _update_in_place(plan, target, reporter, jobs)
     if target.exists():
         # A staging copy is made of hard links to the live site: unlink, never write in place.
         shutil.rmtree(target)
-    plan = prepare_index(config, site_dir, pages, previous, work_dir or site_dir.parent)
     return run_index(plan, target, reporter, jobs)
+
+
+def _update_in_place(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int) -> IndexReport:
+    """Index the stale shards beside the live bundle, then swap each in; the manifest goes last."""
+    fresh = bundle.with_name(f".{bundle.name}.new")
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    stale = IndexPlan(plan.stale, plan.stale, None, plan.snapshot)
+    report = run_index(stale, fresh, reporter, jobs)
+    for shard in plan.stale:
+        replace_dir(fresh / shard.key, bundle / shard.key)
+    _write_manifest(bundle, plan.shards)
+    listed = {shard.key for shard in plan.shards}
+    for entry in bundle.iterdir():  # shards no longer listed, files of an unsharded bundle
+        if entry.is_dir() and entry.name not in listed:
+            shutil.rmtree(entry)
+        elif entry.is_file() and entry.name != MANIFEST:
+            entry.unlink()
+    shutil.rmtree(fresh)
+    report.reused = [shard.key for shard in plan.shards if shard not in plan.stale]
+    return report
+
+
+def replace_dir(new: Path, current: Path) -> None:
+    """Put the folder `new` where `current` is (two renames), then delete the previous one."""
+    old = current.with_name(current.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if current.exists():
+        os.rename(current, old)
+    os.rename(new, current)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_manifest(target: Path, shards: list[Shard]) -> None:
     manifest = {"version": MANIFEST_VERSION,
                 "shards": [{"key": shard.key, "path": f"{shard.key}/", "pages": len(shard.pages),
                             "digest": shard.digest} for shard in shards]}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    temporary = target / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    os.replace(temporary, target / MANIFEST)
 
 
 def _link_pages(site_dir: Path, pages: list[str], snapshot: Path) -> None:

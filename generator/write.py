@@ -1,15 +1,24 @@
 """Write the rendered site: only changed bytes, prune what is no longer produced, swap atomically.
 
-The new tree is assembled in a staging directory next to the output: unchanged files are hard links to
-the live ones (so they keep their inode and mtime, and deploy tools skip them), changed files are new
-files. The staging tree then replaces the output in one atomic exchange, so an interrupted build leaves
-the previous good site in place, and the next build cleans up after it.
+A big change (a first build, a template edit) assembles the new tree in a staging directory next to the
+output: unchanged files are hard links to the live ones (so they keep their inode and mtime, and deploy
+tools skip them), changed files are new files. The staging tree then replaces the output in one atomic
+exchange, so an interrupted build leaves the previous good site in place, and the next build cleans up.
+
+A small change (up to IN_PLACE_MAX files: an edit, a new article) is applied in place, because
+re-linking tens of thousands of files costs seconds: a journal beside the output lists the files, the
+new bytes are written next to their targets, the journal is marked committed, then each file is renamed
+over its target (atomic per file) and pruned files are removed. A build killed before the commit leaves
+the site as it was (the next build deletes the temporary files); killed after it, the next build
+finishes the renames first. Readers of the live folder can see a mix of old and new pages only during
+the renames (milliseconds).
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 from collections.abc import Callable, Mapping, Set
@@ -20,6 +29,8 @@ from .errors import UsageError
 
 MARKER = ".news-archive-output"
 MARKER_TEXT = b"This folder is written by news-archive; it is replaced on every build.\n"
+IN_PLACE_MAX = 500  # changed + removed files up to which the live folder is updated in place
+TEMPORARY_SUFFIX = ".news-archive-new"
 
 
 @dataclass
@@ -28,6 +39,7 @@ class WriteReport:
     unchanged: int = 0
     pruned: list[str] = field(default_factory=list)
     swapped: bool = False
+    in_place: bool = False
 
 
 def check_output_dir(output: Path, root: Path, protected: list[Path]) -> Path:
@@ -53,8 +65,13 @@ def staging_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.staging"
 
 
+def journal_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
 def recover(output: Path) -> None:
-    """Finish or undo a swap that a killed build left half-done."""
+    """Finish or undo a swap or an in-place update that a killed build left half-done."""
+    _recover_journal(output)
     staging = staging_dir(output)
     if not output.exists() and (staging / MARKER).is_file():
         # Killed between the two renames of the fallback swap: the staging tree is the newest complete one.
@@ -99,11 +116,12 @@ def existing_files(output: Path) -> dict[str, Path]:
 
 def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = frozenset(),
                   keep_prefixes: tuple[str, ...] = (),
-                  before_swap: Callable[[Path, WriteReport], None] | None = None,
+                  before_swap: Callable[[Path, bool], None] | None = None,
                   force: bool = False, previous: Set[str] | None = None) -> WriteReport:
     """Make `output` hold exactly `files`, plus the `keep` paths and prefixes as they are, touching only
     what changed. `previous`, the outputs of the last build, spares walking the tree when they are the
-    same as now (nothing to prune)."""
+    same as now (nothing to prune). `before_swap(tree, in_place)` runs once the new pages are in `tree`:
+    the staging tree before it goes live, or the live folder itself after an in-place update."""
     recover(output)
     if previous is not None and previous == set(files) | set(keep) and not force:
         current = {path: output / path for path in previous if (output / path).is_file()}
@@ -122,6 +140,12 @@ def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = fro
                            if path not in files and path not in keep and not path.startswith(keep_prefixes))
     if not changed and not report.pruned and not force and output.is_dir():
         return report
+    if (output / MARKER).is_file() and len(changed) + len(report.pruned) <= IN_PLACE_MAX:
+        _update_in_place(output, changed, report.pruned)
+        report.in_place = True
+        if before_swap is not None:
+            before_swap(output, True)
+        return report
     staging = staging_dir(output)
     staging.mkdir(parents=True)
     (staging / MARKER).write_bytes(MARKER_TEXT)
@@ -133,10 +157,67 @@ def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = fro
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     if before_swap is not None:
-        before_swap(staging, report)
+        before_swap(staging, False)
     _swap(staging, output)
     report.swapped = True
     return report
+
+
+def _update_in_place(output: Path, changed: Mapping[str, bytes], pruned: list[str]) -> None:
+    journal = journal_path(output)
+    entries = {"write": sorted(changed), "prune": pruned}
+    _write_journal(journal, {**entries, "committed": False})
+    for path, data in changed.items():
+        target = output / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.with_name(target.name + TEMPORARY_SUFFIX).write_bytes(data)
+    _write_journal(journal, {**entries, "committed": True})
+    _apply_journal(output, entries)
+    journal.unlink()
+
+
+def _write_journal(journal: Path, data: dict) -> None:
+    temporary = journal.with_name(journal.name + ".tmp")
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temporary, journal)
+
+
+def _apply_journal(output: Path, entries: dict) -> None:
+    for path in entries["write"]:
+        target = output / path
+        new = target.with_name(target.name + TEMPORARY_SUFFIX)
+        if new.exists():
+            os.replace(new, target)
+    for path in entries["prune"]:
+        target = output / path
+        target.unlink(missing_ok=True)
+        _remove_empty_parents(target.parent, output)
+
+
+def _recover_journal(output: Path) -> None:
+    journal = journal_path(output)
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        entries = None  # killed while writing the journal itself: nothing was renamed yet
+    if isinstance(entries, dict) and entries.get("committed"):
+        _apply_journal(output, entries)
+    elif isinstance(entries, dict):
+        for path in entries.get("write", []):
+            target = output / path
+            target.with_name(target.name + TEMPORARY_SUFFIX).unlink(missing_ok=True)
+    journal.unlink()
+
+
+def _remove_empty_parents(folder: Path, output: Path) -> None:
+    while folder != output and output in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

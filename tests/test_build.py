@@ -171,6 +171,54 @@ def test_an_interrupted_swap_is_recovered_by_the_next_build(site):
     assert not staging.exists() and not (site.output / "half-written.html").exists()
 
 
+def test_a_small_change_is_applied_in_place_and_a_big_one_through_a_staging_swap(site, monkeypatch):
+    import generator.write
+
+    site.write({"content/articles/a.md": article(title="A"), "content/articles/b.md": article(title="B")})
+    assert site.build().write.swapped  # a first build goes live in one swap
+    stylesheet = next((site.output / "assets").glob("style.*.css"))
+    inode = stylesheet.stat().st_ino
+    site.write({"content/articles/a.md": article(title="A", body="Nouveau.")})
+    small = site.build()
+    assert small.write.in_place and not small.write.swapped and "2024/10/a/index.html" in small.write.written
+    assert stylesheet.stat().st_ino == inode  # untouched files are the same files
+    monkeypatch.setattr(generator.write, "IN_PLACE_MAX", 0)
+    site.write({"content/articles/a.md": article(title="A", body="Encore.")})
+    big = site.build()
+    assert big.write.swapped and not big.write.in_place
+    assert "Encore." in site.read("2024/10/a/index.html")
+    assert not list(site.output.rglob("*" + generator.write.TEMPORARY_SUFFIX))
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_an_in_place_update_cut_short_is_finished_or_undone_by_the_next_build(site, committed):
+    from generator.write import TEMPORARY_SUFFIX, journal_path, recover
+
+    site.write({"content/articles/a.md": article(title="A")})
+    site.build()
+    before = site.read("2024/10/a/index.html")
+    page = site.output / "2024/10/a/index.html"
+
+    def killed_update() -> None:
+        # A build killed after writing the new bytes beside their target, before or after committing.
+        page.with_name(page.name + TEMPORARY_SUFFIX).write_text("new bytes")
+        journal_path(site.output).write_text(json.dumps({"write": ["2024/10/a/index.html"], "prune": ["404.html"],
+                                                         "committed": committed}))
+
+    killed_update()
+    recover(site.output)
+    assert site.read("2024/10/a/index.html") == ("new bytes" if committed else before)
+    assert (site.output / "404.html").exists() != committed
+    assert not journal_path(site.output).exists()
+    assert not list(site.output.rglob("*" + TEMPORARY_SUFFIX))
+    site.build()
+    site.write({"content/articles/a.md": article(title="A", body="Nouveau.")})
+    killed_update()  # the build of this edit was killed
+    site.build()  # the next build recovers, then puts the site right
+    assert "Nouveau." in site.read("2024/10/a/index.html") and (site.output / "404.html").exists()
+    assert not journal_path(site.output).exists()
+
+
 @pytest.mark.parametrize("output", [".", "content", "content/out", "themes", "/", "~"])
 def test_dangerous_output_directories_are_refused(site, output):
     site.write({"content/articles/a.md": article()})
