@@ -11,6 +11,7 @@ spelling with the most accented letters, then to the alphabetically first.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,9 +48,13 @@ class _Resolver:
     by_key: dict[str, TermFile]
 
     def slug_of(self, name: str) -> str:
-        key = slugify(name)
+        key = _cached_slugify(name)
         term_file = self.by_key.get(key)
         return term_file.slug if term_file else key
+
+
+# Term names repeat across thousands of articles: slugify each spelling once per process.
+_cached_slugify = functools.lru_cache(maxsize=1 << 16)(slugify)
 
 
 def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[StandalonePage],
@@ -60,7 +65,8 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
     published, urls = _article_urls(config, published, problems)
     resolvers = _resolvers(config, term_files, problems)
     names = _display_names(config, published, resolvers, term_files)
-    summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now)
+    term_refs: dict[tuple[str, str], TermRef] = {}  # one TermRef per term, shared by its articles
+    summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now, term_refs)
                  for article in published]
     views = tuple(_view(article, summary) for article, summary in zip(published, summaries, strict=True))
     pages = [page for page in pages if config.drafts or not page.draft]
@@ -144,13 +150,19 @@ def _display_names(config: Config, articles: list[Article], resolvers: dict[str,
 
 
 def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _Resolver],
-             names: dict[tuple[str, str], str], now: datetime) -> ArticleSummary:
+             names: dict[tuple[str, str], str], now: datetime,
+             term_refs: dict[tuple[str, str], TermRef]) -> ArticleSummary:
     terms = {}
     for taxonomy in config.taxonomies:
         resolver = resolvers[taxonomy.name]
         slugs = dict.fromkeys(resolver.slug_of(name) for name in article.terms.get(taxonomy.name, ()))
-        terms[taxonomy.name] = tuple(TermRef(names[(taxonomy.name, slug)], term_url(config, taxonomy, slug), slug)
-                                     for slug in slugs)
+        refs = []
+        for slug in slugs:
+            key = (taxonomy.name, slug)
+            if key not in term_refs:
+                term_refs[key] = TermRef(names[key], term_url(config, taxonomy, slug), slug)
+            refs.append(term_refs[key])
+        terms[taxonomy.name] = tuple(refs)
     return ArticleSummary(
         title=article.title,
         url=url,

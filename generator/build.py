@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .assemble import assemble_site
+from .bodies import BODIES_DIR, store_html
 from .config import Config, load_config
 from .discover import discover_sources
 from .errors import BuildFailed, SourceError
@@ -22,7 +23,7 @@ from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete, bundle_is_current, plan_shards
-from .state import OutputState, ParseCache, code_version, load_state, save_state
+from .state import CACHE_DIR, OutputState, ParseCache, code_version, load_state, save_state
 from .theme import Theme, load_theme, make_environment
 from .write import MARKER, WriteReport, check_output_dir, journal_path, recover, staging_dir, write_outputs
 
@@ -199,7 +200,15 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
 
 
 def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
-    return [_PARSERS[source.kind](source, config) for source in sources]
+    """Parse results, article bodies moved to the body store (runs in workers)."""
+    results = []
+    store = config.root / CACHE_DIR / BODIES_DIR
+    for source in sources:
+        value, problems = _PARSERS[source.kind](source, config)
+        if isinstance(value, Article):
+            value = replace(value, body_html=store_html(store, value.body_html))
+        results.append((value, problems))
+    return results
 
 
 def _render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:

@@ -57,4 +57,4 @@ def _entry(feed: ET.Element, config: Config, entry: Any) -> None:
         _add(element, "summary", summary.summary, type="text")
     if entry.body_html:
         # xml:base lets readers resolve the body's relative links against the article's own URL.
-        _add(element, "content", entry.body_html, type="html", xml_base=url, xml_lang=summary.lang)
+        _add(element, "content", str(entry.body_html), type="html", xml_base=url, xml_lang=summary.lang)

@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .bodies import StoredHtml
+
 
 @dataclass(frozen=True)
 class Source:
@@ -67,7 +69,7 @@ class Article:
     draft: bool
     image: Image | None
     aliases: tuple[str, ...]
-    body_html: str
+    body_html: str | StoredHtml  # a handle on the body store once parsed by a build
     toc: tuple[Heading, ...]
     word_count: int
     source_line: int = 1  # first line of the body, for error messages
@@ -137,7 +139,7 @@ class ArticleView:
 
     summary: ArticleSummary
     source_path: str
-    body_html: str
+    body_html: str | StoredHtml
     toc: tuple[Heading, ...]
     word_count: int
     citations: tuple[Citation, ...]
@@ -192,7 +194,7 @@ class Site:
         return tuple(article.summary for article in self.articles)
 
     @cached_property
-    def bodies_by_url(self) -> dict[str, str]:
+    def bodies_by_url(self) -> dict[str, str | StoredHtml]:
         return {article.summary.url: article.body_html for article in self.articles}
 
 

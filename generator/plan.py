@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from .bodies import StoredHtml
 from .config import Config, Taxonomy
 from .errors import SourceError
 from .model import ArticleSummary, Job, Period, Site, Term
@@ -109,7 +110,7 @@ class YearCount:
 @dataclass(frozen=True)
 class FeedEntry:
     summary: ArticleSummary
-    body_html: str
+    body_html: str | StoredHtml
 
 
 @dataclass(frozen=True)

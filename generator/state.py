@@ -12,6 +12,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from .bodies import BODIES_DIR, StoredHtml, prune_store
 from .config import Config
 from .errors import SourceError
 
@@ -120,6 +121,8 @@ class ParseCache:
         entry = self.entries.get(source_path)
         if entry is None:
             return None
+        if not all(body.exists() for body in _stored_bodies(entry[2])):
+            return None  # someone cleared part of .cache/: parse again
         if entry[0] != stamp:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest != entry[1]:
@@ -153,6 +156,14 @@ class ParseCache:
         os.replace(temporary, self.path)
         self.dirty = False
         self.disk_stamp = _stamp(self.path)
+        referenced = {body.digest for entry in self.entries.values() for body in _stored_bodies(entry[2])}
+        prune_store(self.path.parent / BODIES_DIR, referenced)
+
+
+def _stored_bodies(result: tuple) -> list[StoredHtml]:
+    """The body-store handles of one parse result (an article's body)."""
+    body = getattr(result[0], "body_html", None)
+    return [body] if isinstance(body, StoredHtml) else []
 
 
 def _stamp(path: Path) -> tuple | None:

@@ -1,0 +1,69 @@
+"""The body store: each article's rendered HTML kept in `.cache/bodies/`, read when a page needs it.
+
+Holding every article body in memory would make a build's memory grow with the whole text of the
+archive (about 10 KB per article, several copies once pickled for workers and caches). Instead, parsing
+writes each body once, named by its digest, and the model carries a `StoredHtml` handle: templates read
+it as HTML (`{{ article.body_html | safe }}`), fingerprints hash the digest, and the parse cache keeps
+the handle. Unreferenced bodies are deleted when the parse cache is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Set
+from dataclasses import dataclass
+from pathlib import Path
+
+BODIES_DIR = "bodies"
+
+
+@dataclass(frozen=True)
+class StoredHtml:
+    """A handle on HTML in the body store; str() and Jinja's `| safe` read it from disk."""
+
+    digest: str
+    path: str
+    size: int  # bytes
+
+    def read(self) -> str:
+        with open(self.path, encoding="utf-8") as handle:
+            return handle.read()
+
+    def exists(self) -> bool:
+        return os.path.isfile(self.path)
+
+    def __str__(self) -> str:
+        return self.read()
+
+    def __html__(self) -> str:
+        return self.read()
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+
+def store_html(store: Path, html: str) -> StoredHtml:
+    """Write `html` to the store under its digest (once: same HTML, same file) and return its handle."""
+    data = html.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    path = store / digest[:2] / f"{digest}.html"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)  # workers may store the same body at once: last rename wins, same bytes
+    return StoredHtml(digest, str(path), len(data))
+
+
+def prune_store(store: Path, referenced: Set[str]) -> int:
+    """Delete stored bodies whose digest is not in `referenced`; returns how many."""
+    removed = 0
+    if not store.is_dir():
+        return 0
+    for folder in store.iterdir():
+        for path in folder.glob("*.html") if folder.is_dir() else ():
+            if path.stem not in referenced:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
