@@ -37,7 +37,7 @@ RELATED_MAX = 5
 RELATED_MIN = 3
 WORDS_PER_MINUTE = 230
 # Scoring every article against every other is quadratic; popular terms only look at near neighbours.
-_RELATED_WINDOW = 150
+_RELATED_WINDOW = 50  # candidates per term: the 50 articles on either side in time
 _RANK_SCALE = 1 << 40  # more than any archive has articles
 
 

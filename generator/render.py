@@ -64,13 +64,15 @@ class Renderer:
         self.digests: dict[int, tuple[bytes, object]] = {}  # id -> (digest, object): see _DigestPickler
         self.references: dict[str, set[str | None]] = {}
 
-    def fingerprint(self, job: Job) -> str:
-        """Hash of the job's context, its template closure and the theme's globals.
+    def fingerprint(self, job: Job, exclude: frozenset[str] = frozenset()) -> str:
+        """Hash of the job's context (less the `exclude` keys), its template closure and the theme's globals.
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
+        context = {key: value for key, value in job.context.items() if key not in exclude} if exclude \
+            else job.context
         buffer = io.BytesIO()
-        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, job.context))
+        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, context))
         digest = hashlib.sha256(buffer.getbuffer())
         if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
             digest.update(self.globals_digest)

@@ -29,6 +29,7 @@ from pathlib import Path
 from .config import Config
 from .errors import UsageError
 from .report import Reporter
+from .write import link_file, link_tree
 
 SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
@@ -192,7 +193,7 @@ def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) 
     stale_keys = {shard.key for shard in plan.stale}
     for shard in plan.shards:
         if shard.key not in stale_keys:
-            _link_tree(plan.previous / shard.key, target / shard.key)
+            link_tree(plan.previous / shard.key, target / shard.key)
             report.reused.append(shard.key)
     try:
         done = 0
@@ -270,24 +271,7 @@ def _write_manifest(target: Path, shards: list[Shard]) -> None:
 
 def _link_pages(site_dir: Path, pages: list[str], snapshot: Path) -> None:
     for relative in pages:
-        destination = snapshot / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        _link(site_dir / relative, destination)
-
-
-def _link_tree(source: Path, destination: Path) -> None:
-    for directory, _, names in os.walk(source):
-        folder = destination / Path(directory).relative_to(source)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            _link(Path(directory, name), folder / name)
-
-
-def _link(source: Path, destination: Path) -> None:
-    try:
-        os.link(source, destination)
-    except OSError:
-        shutil.copy2(source, destination)
+        link_file(site_dir / relative, snapshot / relative)
 
 
 def _run_pagefind(site: Path, target: Path, reporter: Reporter) -> None:

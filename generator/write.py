@@ -123,7 +123,7 @@ def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = fro
     same as now (nothing to prune). `before_swap(tree, in_place)` runs once the new pages are in `tree`:
     the staging tree before it goes live, or the live folder itself after an in-place update."""
     recover(output)
-    if previous is not None and previous == set(files) | set(keep) and not force:
+    if previous is not None and previous == set(files) | set(keep):
         current = {path: output / path for path in previous if (output / path).is_file()}
     else:
         current = existing_files(output)
@@ -151,7 +151,11 @@ def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = fro
     (staging / MARKER).write_bytes(MARKER_TEXT)
     for path, source in current.items():
         if path not in changed and path not in report.pruned:
-            _link(source, staging / path)
+            link_file(source, staging / path)
+    for prefix in keep_prefixes if before_swap is None else ():  # (a hook makes what it needs of them)
+        kept = output / prefix
+        if kept.is_dir() and not (staging / prefix).exists():
+            link_tree(kept, staging / prefix)
     for path, data in changed.items():
         target = staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -220,6 +224,14 @@ def _remove_empty_parents(folder: Path, output: Path) -> None:
         folder = folder.parent
 
 
+def link_tree(source: Path, target: Path) -> None:
+    """Hard links to every file under `source`, at the same places under `target`."""
+    for directory, _, names in os.walk(source):
+        for name in names:
+            path = Path(directory, name)
+            link_file(path, target / path.relative_to(source))
+
+
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         return path.stat().st_size == len(data) and path.read_bytes() == data
@@ -227,7 +239,8 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _link(source: Path, target: Path) -> None:
+def link_file(source: Path, target: Path) -> None:
+    """A hard link (a copy where links are impossible), creating the folders on the way."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
