@@ -91,9 +91,9 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         files.update(host_files(config, redirects))
         if config.deploy.headers:
             files["_headers"] = headers_file(config, files)
+    salt = f"{code_version()}|{config.digest}"
     search_pages = [SearchPage(job.output_path, job.context["article"].summary.date.date(),
-                               renderer.fingerprint(job, exclude=NOT_INDEXED))
-                    for job in planned if job.kind == "article"]
+                               renderer.article_digest(job, salt)) for job in planned if job.kind == "article"]
     search_hook = None
     search_stale = False
     if search and config.search.enabled and index is not None:
@@ -169,10 +169,6 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
     future = [a.date for a in articles if a.date > now.astimezone(config.tz)]
     return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits, sources, future)
 
-
-# What an article page shows of other articles sits outside its indexed region (data-pagefind-body):
-# a change there (a neighbour's new title, a related article's summary) does not re-index its shard.
-NOT_INDEXED = frozenset({"related", "newer", "older"})
 
 _PARSERS = {"article": parse_article, "page": parse_page, "term": parse_term_file}
 

@@ -20,7 +20,7 @@ from .build import BuildResult, build
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
 from .report import Reporter
-from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index
+from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
 from .serve import LOOPBACK_NAMES, PreviewServer
 from .watch import ChangeSet, Watcher
 
@@ -189,18 +189,21 @@ class Preview:
     def _index(self, pages: list[SearchPage], generation: int) -> None:
         # Runs beside the server and never holds the build lock while Pagefind works: a save during
         # indexing rebuilds and reloads at once. Only the snapshot of the changed shards' pages waits for
-        # a running rebuild. Unchanged shards are linked from the current bundle.
+        # a running rebuild. Only changed shards are replaced.
         work = self.root / PREVIEW_DIR / "work"
         try:
             with self.indexing:
                 with self.lock:
                     plan = prepare_index(self.last_config, self.site_dir, pages, self.bundle_dir, work)
-                if plan.stale or not self.bundle_dir.is_dir():
+                if self.bundle_dir.is_dir():
+                    report = update_bundle(plan, self.bundle_dir, self.reporter)
+                else:
                     fresh = self.bundle_dir.with_name(self.bundle_dir.name + ".new")
                     if fresh.exists():
                         shutil.rmtree(fresh)
                     report = run_index(plan, fresh, self.reporter, jobs=1)
                     replace_dir(fresh, self.bundle_dir)
+                if report.indexed:
                     self.reporter.detail(f"search index refreshed ({len(report.indexed)} shard(s))")
         except (SearchIndexError, OSError) as exc:
             self.reporter.info(f"search: {exc}")

@@ -64,19 +64,28 @@ class Renderer:
         self.digests: dict[int, tuple[bytes, object]] = {}  # id -> (digest, object): see _DigestPickler
         self.references: dict[str, set[str | None]] = {}
 
-    def fingerprint(self, job: Job, exclude: frozenset[str] = frozenset()) -> str:
-        """Hash of the job's context (less the `exclude` keys), its template closure and the theme's globals.
+    def fingerprint(self, job: Job) -> str:
+        """Hash of the job's context, its template closure and the theme's globals.
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
-        context = {key: value for key, value in job.context.items() if key not in exclude} if exclude \
-            else job.context
         buffer = io.BytesIO()
-        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, context))
+        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, job.context))
         digest = hashlib.sha256(buffer.getbuffer())
         if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
             digest.update(self.globals_digest)
             digest.update(self.closure_digest(job.template))
+        return digest.hexdigest()
+
+    def article_digest(self, job: Job, salt: str) -> str:
+        """What an article page's search index entry depends on: the article itself (not the related
+        articles or neighbours the page also shows, which sit outside data-pagefind-body), its template
+        closure, the theme's globals, and `salt` (the config and code versions)."""
+        article = job.context["article"]
+        if id(article) not in self.digests:
+            _DigestPickler(io.BytesIO(), self.digests).dump(article)
+        digest = hashlib.sha256(self.digests[id(article)][0])
+        digest.update(self.globals_digest + self.closure_digest(job.template) + salt.encode())
         return digest.hexdigest()
 
     def closure_digest(self, name: str) -> bytes:

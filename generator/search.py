@@ -221,15 +221,15 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list
     target = site_dir / SEARCH_DIR
     plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent)
     if in_place and target.is_dir():
-        return _update_in_place(plan, target, reporter, jobs)
+        return update_bundle(plan, target, reporter, jobs)
     if target.exists():
         # A staging copy is made of hard links to the live site: unlink, never write in place.
         shutil.rmtree(target)
     return run_index(plan, target, reporter, jobs)
 
 
-def _update_in_place(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int) -> IndexReport:
-    """Index the stale shards beside the live bundle, then swap each in; the manifest goes last."""
+def update_bundle(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
+    """Index the stale shards beside the live `bundle`, then swap each in; the manifest goes last."""
     fresh = bundle.with_name(f".{bundle.name}.new")
     if fresh.exists():
         shutil.rmtree(fresh)
