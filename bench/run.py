@@ -80,7 +80,7 @@ def edit(path: Path, old: str, new: str):
     return apply, restore
 
 
-SCENARIOS = ("cold", "search", "noop", "edit", "retag", "template", "hugo")
+SCENARIOS = ("cold", "search", "noop", "edit", "retag", "template", "hugo", "pagefind")
 
 
 def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
@@ -96,7 +96,8 @@ def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> 
     results.update(_rebuilds(root, size, runs, scenarios, build))
     if "hugo" in scenarios and hugo_available():
         results.update(_hugo(root, runs))
-    results["pagefind alone"] = pagefind_alone(root)
+    if "pagefind" in scenarios:
+        results["pagefind alone"] = pagefind_alone(root)
     results["pages"] = {"html": sum(1 for _ in (root / "output").rglob("*.html")),
                         "files": sum(1 for p in (root / "output").rglob("*") if p.is_file())}
     return results
@@ -158,9 +159,10 @@ def table(all_results: dict) -> str:
     for row in rows:
         cells = [f"{all_results[s][row]['wall_s']:.2f} s, {all_results[s][row]['peak_mb']:.0f} MB" for s in sizes]
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
-    cells = [f"{r['pagefind alone']['wall_s']:.1f} s, {r['pagefind alone']['peak_mb']:.0f} MB, "
-             f"{r['pagefind alone']['bundle_mb']} MB bundle" for r in all_results.values()]
-    lines.append("| Pagefind alone over the output | " + " | ".join(cells) + " |")
+    if all("pagefind alone" in r for r in all_results.values()):
+        cells = [f"{r['pagefind alone']['wall_s']:.1f} s, {r['pagefind alone']['peak_mb']:.0f} MB, "
+                 f"{r['pagefind alone']['bundle_mb']} MB bundle" for r in all_results.values()]
+        lines.append("| Pagefind alone over the output | " + " | ".join(cells) + " |")
     lines.append("| pages written (HTML / files) | " + " | ".join(
         f"{r['pages']['html']:,} / {r['pages']['files']:,}" for r in all_results.values()) + " |")
     lines += _ratios(all_results)

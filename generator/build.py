@@ -25,7 +25,7 @@ from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete, bundle_is_current, plan_shards
 from .state import CACHE_DIR, OutputState, ParseCache, code_version, load_state, save_state
 from .theme import Theme, load_theme, make_environment
-from .write import MARKER, WriteReport, check_output_dir, journal_path, recover, staging_dir, write_outputs
+from .write import MARKER, OutputWriter, WriteReport, check_output_dir, journal_path, recover, staging_dir
 
 
 @dataclass
@@ -78,19 +78,21 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         unchanged = {path for path, print_ in fingerprints.items()
                      if state.fingerprints.get(path) == print_ and (output / path).is_file()}
         to_render = [job for job in planned if job.output_path not in unchanged]
-        files: dict[str, bytes] = {}
+        writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
         render_problems = []
         report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
         for path, data, error in run_tasks(_render_chunk, to_render, jobs, renderer, report_progress):
             if error is None:
-                files[path] = data
+                writer.add(path, data)
             else:
                 render_problems.append(error)
+        if render_problems:
+            writer.abandon()
         _stop_on_errors(render_problems, config, reporter)
-        files.update(asset_files)
-        files.update(host_files(config, redirects))
+        for path, data in {**asset_files, **host_files(config, redirects)}.items():
+            writer.add(path, data)
         if config.deploy.headers:
-            files["_headers"] = headers_file(config, files)
+            writer.add("_headers", headers_file(config, writer.paths | unchanged))
     salt = f"{code_version()}|{config.digest}"
     search_pages = [SearchPage(job.output_path, job.context["article"].summary.date.date(),
                                renderer.article_digest(job, salt)) for job in planned if job.kind == "article"]
@@ -109,9 +111,9 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
                          sorted(path for path in fingerprints if path not in unchanged), search_pages,
                          loaded.parsed, loaded.parse_cache.hits, len(site.articles))
     with reporter.stage("write"):
-        result.write = write_outputs(output, files, keep=unchanged, keep_prefixes=(SEARCH_DIR + "/",),
-                                     before_swap=search_hook, force=search_stale, previous=state.outputs)
-        state.save(fingerprints, set(files) | unchanged,
+        result.write = writer.finish(keep=unchanged, keep_prefixes=(SEARCH_DIR + "/",), before_swap=search_hook,
+                                     force=search_stale, previous=state.outputs)
+        state.save(fingerprints, writer.paths | unchanged,
                    _inputs_digest(config, theme, loaded.sources, search and index is not None),
                    _next_change(loaded.future_dates, now),
                    {"articles": len(site.articles), "pages": len(planned)})

@@ -114,57 +114,96 @@ def existing_files(output: Path) -> dict[str, Path]:
     return files
 
 
-def write_outputs(output: Path, files: Mapping[str, bytes], keep: Set[str] = frozenset(),
-                  keep_prefixes: tuple[str, ...] = (),
-                  before_swap: Callable[[Path, bool], None] | None = None,
-                  force: bool = False, previous: Set[str] | None = None) -> WriteReport:
-    """Make `output` hold exactly `files`, plus the `keep` paths and prefixes as they are, touching only
-    what changed. `previous`, the outputs of the last build, spares walking the tree when they are the
-    same as now (nothing to prune). `before_swap(tree, in_place)` runs once the new pages are in `tree`:
-    the staging tree before it goes live, or the live folder itself after an in-place update."""
-    recover(output)
-    if previous is not None and previous == set(files) | set(keep):
-        current = {path: output / path for path in previous if (output / path).is_file()}
-    else:
-        current = existing_files(output)
-    report = WriteReport(unchanged=len(keep))
-    changed = {}
-    for path, data in files.items():
-        old = current.get(path)
-        if old is not None and _same_bytes(old, data):
-            report.unchanged += 1
+class OutputWriter:
+    """Takes a build's outputs as they are rendered and makes `output` hold exactly them.
+
+    Only changed bytes are held, and only while they are few (an in-place update is still possible):
+    past IN_PLACE_MAX they go straight into the staging tree, so a cold build of a large archive never
+    holds its rendered pages in memory.
+    """
+
+    def __init__(self, output: Path):
+        recover(output)
+        self.output = output
+        self.paths: set[str] = set()
+        self.held: dict[str, bytes] = {}
+        self.spilled: set[str] = set()  # changed files already written into the staging tree
+        self.unchanged = 0
+        self.staging: Path | None = None
+
+    def add(self, path: str, data: bytes) -> None:
+        self.paths.add(path)
+        if _same_bytes(self.output / path, data):
+            self.unchanged += 1
+            return
+        if self.staging is None and len(self.held) >= IN_PLACE_MAX:
+            self._start_staging()
+        if self.staging is not None:
+            self._spill(path, data)
         else:
-            changed[path] = data
-    report.written = sorted(changed)
-    report.pruned = sorted(path for path in current
-                           if path not in files and path not in keep and not path.startswith(keep_prefixes))
-    if not changed and not report.pruned and not force and output.is_dir():
-        return report
-    if (output / MARKER).is_file() and len(changed) + len(report.pruned) <= IN_PLACE_MAX:
-        _update_in_place(output, changed, report.pruned)
-        report.in_place = True
-        if before_swap is not None:
-            before_swap(output, True)
-        return report
-    staging = staging_dir(output)
-    staging.mkdir(parents=True)
-    (staging / MARKER).write_bytes(MARKER_TEXT)
-    for path, source in current.items():
-        if path not in changed and path not in report.pruned:
-            link_file(source, staging / path)
-    for prefix in keep_prefixes if before_swap is None else ():  # (a hook makes what it needs of them)
-        kept = output / prefix
-        if kept.is_dir() and not (staging / prefix).exists():
-            link_tree(kept, staging / prefix)
-    for path, data in changed.items():
-        target = staging / path
+            self.held[path] = data
+
+    def abandon(self) -> None:
+        """The build failed: drop what was written so far; the live site stays as it is."""
+        if self.staging is not None:
+            remove_owned_tree(self.staging)
+            self.staging = None
+        self.held, self.spilled = {}, set()
+
+    def _start_staging(self) -> None:
+        self.staging = staging_dir(self.output)
+        self.staging.mkdir(parents=True)
+        (self.staging / MARKER).write_bytes(MARKER_TEXT)
+        for path, data in self.held.items():
+            self._spill(path, data)
+        self.held = {}
+
+    def _spill(self, path: str, data: bytes) -> None:
+        target = self.staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    if before_swap is not None:
-        before_swap(staging, False)
-    _swap(staging, output)
-    report.swapped = True
-    return report
+        self.spilled.add(path)
+
+    def finish(self, keep: Set[str] = frozenset(), keep_prefixes: tuple[str, ...] = (),
+               before_swap: Callable[[Path, bool], None] | None = None, force: bool = False,
+               previous: Set[str] | None = None) -> WriteReport:
+        """Prune, then go live. `keep`: outputs not rendered again, as they are; `previous`, the outputs of
+        the last build, spares walking the tree when they are the same as now (nothing to prune).
+        `before_swap(tree, in_place)` runs once the new pages are in `tree`: the staging tree before it
+        goes live, or the live folder itself after an in-place update."""
+        output = self.output
+        if previous is not None and previous == self.paths | set(keep):
+            current = {path: output / path for path in previous if (output / path).is_file()}
+        else:
+            current = existing_files(output)
+        changed = self.spilled | set(self.held)
+        report = WriteReport(written=sorted(changed), unchanged=len(keep) + self.unchanged)
+        report.pruned = sorted(path for path in current if path not in self.paths and path not in keep
+                               and not path.startswith(keep_prefixes))
+        if not changed and not report.pruned and not force and output.is_dir():
+            return report
+        if self.staging is None and (output / MARKER).is_file() \
+                and len(changed) + len(report.pruned) <= IN_PLACE_MAX:
+            _update_in_place(output, self.held, report.pruned)
+            report.in_place = True
+            if before_swap is not None:
+                before_swap(output, True)
+            return report
+        if self.staging is None:
+            self._start_staging()
+        staging = self.staging
+        for path, source in current.items():
+            if path not in changed and path not in report.pruned:
+                link_file(source, staging / path)
+        for prefix in keep_prefixes if before_swap is None else ():  # (a hook makes what it needs of them)
+            kept = output / prefix
+            if kept.is_dir() and not (staging / prefix).exists():
+                link_tree(kept, staging / prefix)
+        if before_swap is not None:
+            before_swap(staging, False)
+        _swap(staging, output)
+        report.swapped = True
+        return report
 
 
 def _update_in_place(output: Path, changed: Mapping[str, bytes], pruned: list[str]) -> None:

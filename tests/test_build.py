@@ -190,6 +190,21 @@ def test_a_small_change_is_applied_in_place_and_a_big_one_through_a_staging_swap
     assert not list(site.output.rglob("*" + generator.write.TEMPORARY_SUFFIX))
 
 
+def test_a_template_error_after_pages_were_streamed_to_staging_leaves_nothing_behind(site, monkeypatch):
+    import generator.write
+
+    site.write({"content/articles/a.md": article(title="A"), "content/articles/b.md": article(title="B")})
+    site.build()
+    before = site.files()
+    monkeypatch.setattr(generator.write, "IN_PLACE_MAX", 0)  # every rendered page goes to staging at once
+    site.write({"site.toml": config_with('theme = "casse"'), "themes/casse/theme.toml": 'extends = "default"\n',
+                "themes/casse/templates/page.html": "{{ page.title.nope() }}",
+                "content/pages/p.md": "---\ntitle: P\n---\nx\n"})
+    assert any("page.html" in error for error in site.build_errors())
+    assert site.files() == before
+    assert [p.name for p in site.root.iterdir() if p.name.startswith(".output")] == []
+
+
 @pytest.mark.parametrize("committed", [True, False])
 def test_an_in_place_update_cut_short_is_finished_or_undone_by_the_next_build(site, committed):
     from generator.write import TEMPORARY_SUFFIX, journal_path, recover
