@@ -242,6 +242,16 @@ def test_assets_get_content_hashed_names_and_headers_never_overlap(site):
     assert not any(a != b and a.startswith(b) for a in prefixes for b in prefixes)
 
 
+def test_an_incremental_build_writes_the_same_headers_file_as_a_clean_one(site):
+    site.write({"site.toml": config_with("") + DEPLOY, "content/articles/a.md": article(),
+                "content/articles/b.md": article(title="B", date="2023-01-01")})
+    site.build()
+    clean = site.read("_headers")
+    site.write({"content/articles/a.md": article(body="Une autre version.")})
+    assert site.build().rendered  # only a few pages rendered; _headers still covers every folder
+    assert site.read("_headers") == clean and "/2023/*" in clean
+
+
 def test_editing_a_stylesheet_changes_its_name(site):
     site.write({"site.toml": config_with('theme = "maison"'), "themes/maison/theme.toml": 'extends = "default"\n',
                 "content/articles/a.md": article()})
