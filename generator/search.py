@@ -85,49 +85,57 @@ class IndexReport:
 def plan_shards(pages: Iterable[SearchPage], shard_size: int) -> list[Shard]:
     """Split pages into date-range shards of at most `shard_size` pages, newest first.
 
-    Shards never cross a year, so an edit re-indexes at most its year's shards, and adding articles to
-    the current year never moves older ones. A year too big for one shard is cut into runs of whole
-    months, a month too big into runs of days, a day too big into fixed-size parts.
+    Consecutive small years share a shard (each Pagefind run has a fixed cost); a year too big for one
+    shard is cut into runs of whole months, a month too big into runs of days, a day too big into
+    fixed-size parts. Runs are packed from the oldest, so new articles only ever change the newest shard
+    and an edit re-indexes the one shard holding the article.
     """
-    by_year: dict[int, list[SearchPage]] = {}
-    for page in pages:
-        by_year.setdefault(page.date.year, []).append(page)
-    shards = []
-    for year in sorted(by_year, reverse=True):
-        shards += reversed(_split(by_year[year], shard_size, f"{year:04d}", 1))
-    return shards
+    return list(reversed(_split(list(pages), shard_size, "", 0)))
+
+
+_UNITS = (lambda page: page.date.year, lambda page: page.date.month, lambda page: page.date.day)
 
 
 def _split(pages: list[SearchPage], size: int, key: str, level: int) -> list[Shard]:
-    """Oldest first. level 1 groups by month, 2 by day, 3 cuts into parts."""
-    if len(pages) <= size:
-        return [Shard(key, tuple(sorted(pages, key=lambda p: (p.date, p.path))))]
+    """Oldest first. Level 0 groups by year, 1 by month, 2 by day, 3 cuts into parts."""
+    if len(pages) <= size and level > 0:
+        return [_shard(key, pages)]
     if level == 3:
         ordered = sorted(pages, key=lambda p: (p.date, p.path))
         return [Shard(f"{key}-{number}", tuple(ordered[start:start + size]))
                 for number, start in enumerate(range(0, len(ordered), size), start=1)]
     groups: dict[int, list[SearchPage]] = {}
     for page in pages:
-        groups.setdefault(page.date.month if level == 1 else page.date.day, []).append(page)
+        groups.setdefault(_UNITS[level](page), []).append(page)
     shards: list[Shard] = []
     run: list[SearchPage] = []
-    run_key = ""
+    run_units: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            # A run of several years is named by its first and last: "2006-2009".
+            name = run_units[0] if level > 0 or len(run_units) == 1 else f"{run_units[0]}-{run_units[-1]}"
+            shards.append(_shard(name if level == 0 else f"{key}-{name}" if key else name, run))
+
     for unit in sorted(groups):
-        group, unit_key = groups[unit], f"{key}-{unit:02d}"
+        group = groups[unit]
+        unit_name = f"{unit:04d}" if level == 0 else f"{unit:02d}"
         if len(group) > size:
-            if run:
-                shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
-                run = []
-            shards += _split(group, size, unit_key, level + 1)
+            close_run()
+            run, run_units = [], []
+            shards += _split(group, size, f"{key}-{unit_name}" if key else unit_name, level + 1)
         elif len(run) + len(group) > size:
-            shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
-            run, run_key = list(group), unit_key
+            close_run()
+            run, run_units = list(group), [unit_name]
         else:
-            run_key = run_key if run else unit_key
             run += group
-    if run:
-        shards.append(Shard(run_key, tuple(sorted(run, key=lambda p: (p.date, p.path)))))
+            run_units.append(unit_name)
+    close_run()
     return shards
+
+
+def _shard(key: str, pages: list[SearchPage]) -> Shard:
+    return Shard(key, tuple(sorted(pages, key=lambda p: (p.date, p.path))))
 
 
 def read_manifest(bundle: Path | None) -> dict[str, str]:

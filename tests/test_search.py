@@ -50,8 +50,7 @@ def test_a_site_taxonomy_becomes_a_filter_without_template_work(site):
 
 def test_the_index_holds_one_language_and_only_articles(searchable_sample):
     manifest = json.loads((searchable_sample / "pagefind/shards.json").read_text())
-    assert [(s["key"], s["path"], s["pages"]) for s in manifest["shards"]] == [
-        ("2024", "2024/", 5), ("2022", "2022/", 1)]
+    assert [(s["key"], s["path"], s["pages"]) for s in manifest["shards"]] == [("2022-2024", "2022-2024/", 6)]
     for shard in manifest["shards"]:
         entry = json.loads((searchable_sample / "pagefind" / shard["key"] / "pagefind-entry.json").read_text())
         assert list(entry["languages"]) == ["fr"] and entry["languages"]["fr"]["page_count"] == shard["pages"]
@@ -66,9 +65,11 @@ def pages_on(*days: str) -> list[SearchPage]:
             for number, day in enumerate(days)]
 
 
-def test_a_year_that_fits_is_one_shard_and_shards_are_newest_first():
-    shards = plan_shards(pages_on("2022-03-01", "2024-01-05", "2024-12-31", "2023-06-01"), 500)
-    assert [(shard.key, len(shard.pages)) for shard in shards] == [("2024", 2), ("2023", 1), ("2022", 1)]
+def test_small_years_share_a_shard_and_shards_are_newest_first():
+    days = ("2022-03-01", "2024-01-05", "2024-12-31", "2023-06-01")
+    assert [(shard.key, len(shard.pages)) for shard in plan_shards(pages_on(*days), 500)] == [("2022-2024", 4)]
+    assert [(shard.key, len(shard.pages)) for shard in plan_shards(pages_on(*days), 2)] == [
+        ("2024", 2), ("2022-2023", 2)]
 
 
 def test_a_big_year_is_cut_into_runs_of_whole_months_never_across_years():
@@ -100,7 +101,8 @@ def test_every_page_is_in_exactly_one_shard_and_no_shard_is_too_big():
 
 def test_a_rebuild_reindexes_only_the_shards_whose_pages_changed(site):
     # With a summary given, a body edit changes the article's page only (neighbours show the summary).
-    site.write({"content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.",
+    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\n",
+                "content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.",
                                                    summary="Archives"),
                 "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
                 "content/articles/new2.md": article(title="Neuf 2", date="2024-06-01", body="Twitter bruisse.")})
@@ -177,10 +179,10 @@ def search(page, server, query: str) -> list[dict]:
     return results(page)
 
 
-@pytest.fixture(params=["shard per year", "shard per article"])
+@pytest.fixture(params=["one shard", "shard per article"])
 def sample_server(request, serve_dir):
     # Results, facets and sort must not depend on how the index is sharded.
-    return serve_dir(request.getfixturevalue("searchable_sample" if request.param == "shard per year"
+    return serve_dir(request.getfixturevalue("searchable_sample" if request.param == "one shard"
                                              else "sharded_sample"))
 
 
