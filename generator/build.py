@@ -18,7 +18,7 @@ from .hosting import headers_file, host_files
 from .model import Article, Site, Source, StandalonePage, TermFile
 from .parse import parse_article, parse_page, parse_term_file
 from .plan import page_urls_of, plan_jobs
-from .pool import run_tasks
+from .pool import iter_tasks, run_tasks
 from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
@@ -81,7 +81,7 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
         render_problems = []
         report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
-        for path, data, error in run_tasks(_render_chunk, to_render, jobs, renderer, report_progress):
+        for path, data, error in iter_tasks(_render_chunk, to_render, jobs, renderer, report_progress):
             if error is None:
                 writer.add(path, data)
             else:

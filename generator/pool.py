@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 # Below this many items, starting workers costs more than it saves.
@@ -23,31 +23,42 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+# Most items per task: results travel back a chunk at a time, so this bounds what is in flight.
+MAX_CHUNK = 256
+
+
 def run_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[Any], jobs: int,
               shared: Any = None, progress: Callable[[int, int], None] | None = None) -> list:
     """`function(shared, chunk)` over chunks of `items`; the concatenated results, in order.
 
     `progress(done, total)` is called as chunks complete.
     """
-    size = max(8, len(items) // (max(jobs, 1) * 8))
+    return list(iter_tasks(function, items, jobs, shared, progress))
+
+
+def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[Any], jobs: int,
+               shared: Any = None, progress: Callable[[int, int], None] | None = None) -> Iterator[Any]:
+    """Like run_tasks, but yields each result as its chunk completes, in order: the caller can write
+    results away instead of holding them all."""
+    size = min(MAX_CHUNK, max(8, len(items) // (max(jobs, 1) * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    results: list = []
     if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         for start, end in bounds:
-            results += function(shared, items[start:end])
+            yield from function(shared, items[start:end])
             if progress:
                 progress(end, len(items))
-        return results
+        return
     _snapshot["function"], _snapshot["shared"], _snapshot["items"] = function, shared, items
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            done = 0
             for chunk in pool.imap(_run_chunk, bounds):
-                results += chunk
+                done += len(chunk)
+                yield from chunk
                 if progress:
-                    progress(len(results), len(items))
+                    progress(done, len(items))
     finally:
         _snapshot.clear()
-    return results
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list:
