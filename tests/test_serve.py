@@ -277,7 +277,10 @@ def test_classify_changed_paths(path, is_directory, kind):
 def test_serve_stops_cleanly_on_ctrl_c_and_reports_a_taken_port(site):
     site.write({"content/articles/a.md": article()})
     command = [sys.executable, "-m", "generator", "serve", "--port", "0", "--no-search", "--root", str(site.root)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A test run started in the background inherits SIGINT ignored, and so would the preview: give it
+    # the default disposition, as in a terminal.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = ""
     while "Preview at" not in line:
         line = process.stdout.readline()
@@ -288,8 +291,7 @@ def test_serve_stops_cleanly_on_ctrl_c_and_reports_a_taken_port(site):
                            capture_output=True, text=True, timeout=30)
     assert taken.returncode == 2 and f"port {port} on 127.0.0.1 is already in use" in taken.stderr
     process.send_signal(signal.SIGINT)
-    # Stopping joins the watcher and server threads (5 s bounds each); a busy CI machine needs slack.
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 0 and "Traceback" not in stderr and "stopping" in stdout
     with pytest.raises(OSError):
         urlopen_status(port)
