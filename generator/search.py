@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable
@@ -157,9 +158,15 @@ def _listed_shards(bundle: Path | None) -> dict[str, str]:
         data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
         if data.get("version") != MANIFEST_VERSION:
             return {}
-        return {str(entry["key"]): str(entry["digest"]) for entry in data["shards"]}
+        listed = {str(entry["key"]): str(entry["digest"]) for entry in data["shards"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+    # Keys become folder names to link from: anything but a date-range key ("2006-2008", "2024-07-14-2")
+    # means the manifest is not ours, and nothing in it is reused.
+    return listed if all(_SHARD_KEY.fullmatch(key) for key in listed) else {}
+
+
+_SHARD_KEY = re.compile(r"\d{4}(-\d{1,4})*")
 
 
 def bundle_is_current(bundle: Path, shards: list[Shard]) -> bool:

@@ -133,6 +133,23 @@ def test_changing_the_shard_size_reshards_the_index(site):
     assert sorted(p.name for p in (site.output / "pagefind").iterdir()) == ["2024-05", "2024-06", "shards.json"]
 
 
+def test_a_foreign_manifest_is_never_trusted(tmp_path):
+    from generator.search import read_manifest
+
+    (tmp_path / "pagefind/2024").mkdir(parents=True)
+    (tmp_path / "pagefind/2024/pagefind.js").write_text("")
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/pagefind.js").write_text("")
+    good = {"version": 1, "shards": [{"key": "2024", "digest": "a"}]}
+    (tmp_path / "pagefind/shards.json").write_text(json.dumps(good))
+    assert read_manifest(tmp_path / "pagefind") == {"2024": "a"}
+    for bad in ({"version": 1, "shards": [{"key": "../etc", "digest": "b"}]}, {"shards": 3}, [1]):
+        (tmp_path / "pagefind/shards.json").write_text(json.dumps(bad))
+        assert read_manifest(tmp_path / "pagefind") == {}
+    (tmp_path / "pagefind/shards.json").write_text("{not json")
+    assert read_manifest(tmp_path / "pagefind") == {}
+
+
 def site_build(site):
     from generator.build import build
 
