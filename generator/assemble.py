@@ -173,9 +173,13 @@ def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _R
         image=article.image,
         draft=article.draft,
         future=article.date > now,
-        reading_minutes=max(1, round(article.word_count / WORDS_PER_MINUTE)),
+        reading_minutes=reading_minutes(article.word_count),
         terms=terms,
     )
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, round(word_count / WORDS_PER_MINUTE))
 
 
 def _view(article: Article, summary: ArticleSummary) -> ArticleView:

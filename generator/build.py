@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,16 @@ from .config import Config, load_config
 from .discover import discover_sources
 from .errors import BuildFailed, SourceError
 from .hosting import headers_file, host_files
+from .incremental import (
+    BuildSession,
+    Snapshot,
+    apply_article_edit,
+    changed_sources,
+    inputs_stamp,
+    is_structural,
+    search_page,
+    source_directories,
+)
 from .model import Article, Site, Source, StandalonePage, TermFile
 from .parse import parse_article, parse_page, parse_term_file
 from .plan import page_urls_of, plan_jobs
@@ -23,8 +33,9 @@ from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete, bundle_is_current, plan_shards
-from .state import CACHE_DIR, OutputState, ParseCache, code_version, load_state, save_state
-from .theme import Theme, load_theme, make_environment
+from .state import CACHE_DIR, OutputState, ParseCache, code_version, files_digest, load_state, save_state
+from .theme import Theme, load_theme, make_environment, theme_files
+from .urls import output_path
 from .write import MARKER, OutputWriter, WriteReport, check_output_dir, journal_path, recover, staging_dir
 
 
@@ -41,14 +52,27 @@ class BuildResult:
     cached: int = 0  # source files taken from the parse cache
     articles: int = 0
     indexed: list[str] = field(default_factory=list)  # search shards indexed by this build
+    quick: bool = False  # the previous build's model was updated in place (see incremental.py)
 
 
 def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporter | None = None,
           search: bool = True, now: datetime | None = None,
-          index: Callable[..., None] | None = None, jobs: int = 1) -> BuildResult:
-    """Build the site at `root` with `jobs` processes. Raises BuildFailed with every problem found."""
+          index: Callable[..., None] | None = None, jobs: int = 1,
+          session: BuildSession | None = None, changed: set[str] | None = None) -> BuildResult:
+    """Build the site at `root` with `jobs` processes. Raises BuildFailed with every problem found.
+
+    A `session` keeps the site model of this build in memory; the next build given the same session and
+    the paths that `changed` since (relative to `root`) updates only what those paths touch when they are
+    article edits that keep the site's structure (see incremental.py).
+    """
     reporter = reporter or Reporter()
     now = now or datetime.now(UTC)
+    if session is not None and session.snapshot is not None and changed is not None:
+        result = _quick_rebuild(session, root, overrides, reporter, now, changed)
+        if result is not None:
+            return result
+    if session is not None:
+        session.snapshot = None  # rebuilt below if this build succeeds
     inputs = read_inputs(root, overrides, reporter)
     shortcut = _unchanged_inputs(inputs, now, search and index is not None)
     if shortcut is not None:
@@ -71,7 +95,8 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     _stop_on_errors(problems, config, reporter)
     with reporter.stage("render"):
         asset_files, asset_urls = theme.assets(config.base_path, hashed=not config.preview)
-        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls), asset_urls)
+        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls), asset_urls,
+                            track_articles=session is not None)
         state = OutputState(config, output, problems)
         fingerprints = {job.output_path: renderer.fingerprint(job) for job in planned}
         # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
@@ -79,16 +104,9 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
                      if state.fingerprints.get(path) == print_ and (output / path).is_file()}
         to_render = [job for job in planned if job.output_path not in unchanged]
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
-        render_problems = []
         report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
-        for path, data, error in iter_tasks(_render_chunk, to_render, jobs, renderer, report_progress):
-            if error is None:
-                writer.add(path, data)
-            else:
-                render_problems.append(error)
-        if render_problems:
-            writer.abandon()
-        _stop_on_errors(render_problems, config, reporter)
+        _write_rendered(iter_tasks(_render_chunk, to_render, jobs, renderer, report_progress), writer, config,
+                        reporter)
         for path, data in {**asset_files, **host_files(config, redirects)}.items():
             writer.add(path, data)
         if config.deploy.headers:
@@ -120,6 +138,82 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
+    if session is not None:
+        session.snapshot = Snapshot(
+            config=config, inputs_stamp=inputs_stamp(config, theme),
+            sources={os.path.normpath(source.path): source for source in loaded.sources},
+            directories=source_directories(loaded.sources, config.content_dir),
+            articles={article.source_path: article for article in loaded.articles}, site=site,
+            positions={view.source_path: position for position, view in enumerate(site.articles)},
+            planned=planned, job_index={job.output_path: position for position, job in enumerate(planned)},
+            fingerprints=fingerprints, outputs=writer.paths | unchanged, renderer=renderer, state=state,
+            output=output, search_pages=search_pages, warnings=result.warnings,
+            next_change=min((date for date in loaded.future_dates if date > now), default=None), salt=salt,
+            counts={"articles": len(site.articles), "pages": len(planned)})
+    _summarise(reporter, result, reporter.timings)
+    return result
+
+
+def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
+                   now: datetime, changed: set[str]) -> BuildResult | None:
+    """Rebuild from the session's snapshot when `changed` are only article edits that keep the site's
+    structure; None when a full build is needed. Any failure drops the snapshot."""
+    snapshot = session.snapshot
+    with reporter.stage("config"):
+        config = load_config(root, overrides)
+        if config.digest != snapshot.config.digest or inputs_stamp(config, load_theme(config)) != snapshot.inputs_stamp:
+            return None
+    if snapshot.next_change is not None and snapshot.next_change <= now:
+        return None  # a future-dated article fell due
+    sources = changed_sources(snapshot, config.root, changed)
+    if not sources:
+        return None
+    with reporter.stage("parse"):
+        results = _parse_chunk(snapshot.config, sources)
+    articles = [value for value, _ in results]
+    problems = [problem for _, found in results for problem in found]
+    if any(not problem.is_warning for problem in problems) or not all(isinstance(a, Article) for a in articles):
+        return None  # the full build reports the errors
+    if any(a.source_path not in snapshot.positions or is_structural(snapshot.articles[a.source_path], a)
+           for a in articles):
+        return None
+    edited = {source.display_path for source in sources}
+    warnings = [warning for warning in snapshot.warnings if warning.path not in edited] + problems
+    _stop_on_errors(warnings, snapshot.config, reporter)
+    session.snapshot = None  # until the update below has fully landed
+    with reporter.stage("plan"):
+        affected: set[str] = set()
+        for article in articles:
+            pages = apply_article_edit(snapshot, article)
+            if pages is None:
+                return None
+            affected |= pages
+    with reporter.stage("render"):
+        to_render = []
+        for path in sorted(affected):
+            job = snapshot.planned[snapshot.job_index[path]]
+            fingerprint = snapshot.renderer.fingerprint(job)
+            if fingerprint != snapshot.fingerprints.get(path):
+                snapshot.fingerprints[path] = fingerprint
+                to_render.append(job)
+        writer = OutputWriter(snapshot.output)
+        _write_rendered(_render_chunk(snapshot.renderer, to_render), writer, snapshot.config, reporter)
+    search_positions = {page.path: position for position, page in enumerate(snapshot.search_pages)}
+    for article in articles:
+        path = output_path(snapshot.config, snapshot.site.articles[snapshot.positions[article.source_path]].summary.url)
+        if path in search_positions:
+            snapshot.search_pages[search_positions[path]] = search_page(snapshot, path)
+    with reporter.stage("write"):
+        report = writer.finish(keep=snapshot.outputs - writer.paths, previous=snapshot.outputs)
+        # No inputs digest: the next build in a new process checks everything again.
+        snapshot.state.save(snapshot.fingerprints, snapshot.outputs, "",
+                            snapshot.next_change.isoformat() if snapshot.next_change else None, snapshot.counts)
+    snapshot.warnings = warnings
+    session.snapshot = snapshot
+    result = BuildResult(snapshot.config, snapshot.site, len(snapshot.planned), report, warnings,
+                         sorted(job.output_path for job in to_render), list(snapshot.search_pages),
+                         parsed=len(sources), cached=len(snapshot.sources) - len(sources),
+                         articles=len(snapshot.site.articles), quick=True)
     _summarise(reporter, result, reporter.timings)
     return result
 
@@ -134,6 +228,7 @@ class LoadedSite:
     parsed: int
     sources: list[Source]
     future_dates: list[datetime]  # of articles held back as future-dated: when they are due, the site changes
+    articles: list[Article] = field(default_factory=list)  # as parsed, published or not
 
 
 @dataclass
@@ -169,7 +264,7 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
         problems += assemble_problems
     future = [a.date for a in articles if a.date > now.astimezone(config.tz)]
-    return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits, sources, future)
+    return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits, sources, future, articles)
 
 
 _PARSERS = {"article": parse_article, "page": parse_page, "term": parse_term_file}
@@ -225,6 +320,19 @@ def _render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:
     return results
 
 
+def _write_rendered(results: Iterable[tuple], writer: OutputWriter, config: Config, reporter: Reporter) -> None:
+    """Hand rendered pages to the writer; on any template error, drop them all and fail with every error."""
+    problems = []
+    for path, data, error in results:
+        if error is None:
+            writer.add(path, data)
+        else:
+            problems.append(error)
+    if problems:
+        writer.abandon()
+    _stop_on_errors(problems, config, reporter)
+
+
 def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Reporter) -> None:
     errors = [p for p in problems if not p.is_warning or config.strict]
     if errors:
@@ -235,16 +343,8 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
 
 def _inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool) -> str:
     """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
-    digest = hashlib.sha256(f"{code_version()}|{config.digest}|{search}|{config.root}".encode())
-    paths = [source.path for source in sources]
-    paths += [p for directory in theme.directories for p in sorted(directory.rglob("*")) if p.is_file()]
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{stat.st_ino}\n".encode())
-    return digest.hexdigest()
+    paths = [source.path for source in sources] + theme_files(theme)
+    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths)
 
 
 def _next_change(future_dates: list[datetime], now: datetime) -> str | None:

@@ -194,8 +194,8 @@ class Site:
         return tuple(article.summary for article in self.articles)
 
     @cached_property
-    def bodies_by_url(self) -> dict[str, str | StoredHtml]:
-        return {article.summary.url: article.body_html for article in self.articles}
+    def articles_by_url(self) -> dict[str, ArticleView]:
+        return {article.summary.url: article for article in self.articles}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from .bodies import StoredHtml
 from .config import Config, Taxonomy
 from .errors import SourceError
-from .model import ArticleSummary, Job, Period, Site, Term
+from .model import ArticleSummary, ArticleView, Job, Period, Site, Term
 from .redirects import Redirect
 from .urls import (
     archives_url,
@@ -110,7 +110,11 @@ class YearCount:
 @dataclass(frozen=True)
 class FeedEntry:
     summary: ArticleSummary
-    body_html: str | StoredHtml
+    article: ArticleView | None  # the article itself when feeds carry full content
+
+    @property
+    def body_html(self) -> str | StoredHtml:
+        return self.article.body_html if self.article else ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ def _all_jobs(config: Config, site: Site, globals_: SiteGlobals) -> Iterator[tup
                url=search_url(config), title="search"), "the search page"
     yield Job("404.html", "404", "html", "404.html",
               {"site": globals_, "lang": lang, "url": config.base_path + "404.html", "title": "404"}), "404"
-    yield Job("sitemap.xml", "sitemap", "sitemap", "", {"entries": _sitemap_entries(config, site)}), "sitemap"
+    yield sitemap_job(config, site), "sitemap"
     yield Job("robots.txt", "robots", "text", "robots.txt", {"site": globals_}), "robots.txt"
 
 
@@ -197,14 +201,19 @@ def page_urls_of(jobs: Sequence[Job]) -> set[str]:
 
 
 def _article_jobs(config: Config, site: Site, globals_: SiteGlobals) -> Iterator[tuple[Job, str]]:
+    for position, article in enumerate(site.articles):
+        yield article_job(config, site, globals_, position), "content/" + article.source_path
+
+
+def article_job(config: Config, site: Site, globals_: SiteGlobals, position: int) -> Job:
+    """The page of the article at `position` in `site.articles` (newest first)."""
     articles = site.articles
-    for position, article in enumerate(articles):
-        newer = articles[position - 1].summary if position > 0 else None
-        older = articles[position + 1].summary if position + 1 < len(articles) else None
-        yield _job(config, article.summary.url, "article", "html", "article.html",
-                   site=globals_, lang=article.summary.lang, url=article.summary.url, title=article.summary.title,
-                   article=article, newer=newer, older=older,
-                   related=site.related.get(article.summary.url, ())), "content/" + article.source_path
+    article = articles[position]
+    newer = articles[position - 1].summary if position > 0 else None
+    older = articles[position + 1].summary if position + 1 < len(articles) else None
+    return _job(config, article.summary.url, "article", "html", "article.html",
+                site=globals_, lang=article.summary.lang, url=article.summary.url, title=article.summary.title,
+                article=article, newer=newer, older=older, related=site.related.get(article.summary.url, ()))
 
 
 def _pages(items: Sequence, per_page: int) -> list[Sequence]:
@@ -274,11 +283,15 @@ def _feed_jobs(config: Config, site: Site, globals_: SiteGlobals) -> Iterator[tu
 
 def _feed_job(config: Config, site: Site, globals_: SiteGlobals, list_url: str, title: str,
               summaries: Sequence[ArticleSummary]) -> Job:
-    bodies = site.bodies_by_url
-    entries = tuple(FeedEntry(summary, bodies[summary.url] if config.feeds.full_content else "")
+    views = site.articles_by_url
+    entries = tuple(FeedEntry(summary, views[summary.url] if config.feeds.full_content else None)
                     for summary in summaries[: config.feeds.limit])
     return _job(config, feed_url(list_url), "feed", "atom", "", site=globals_, title=title,
                 page_url=list_url, url=feed_url(list_url), entries=entries)
+
+
+def sitemap_job(config: Config, site: Site) -> Job:
+    return Job("sitemap.xml", "sitemap", "sitemap", "", {"entries": _sitemap_entries(config, site)})
 
 
 def _sitemap_entries(config: Config, site: Site) -> tuple[SitemapEntry, ...]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from .build import BuildResult, build
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
+from .incremental import BuildSession
 from .report import Reporter
 from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
 from .serve import LOOPBACK_NAMES, PreviewServer
@@ -83,6 +84,7 @@ class Preview:
         self.indexed = threading.Event()
         self.server_thread = threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True)
         self.last_config = None
+        self.session = BuildSession()
 
     @property
     def url(self) -> str:
@@ -121,7 +123,9 @@ class Preview:
             started = time.perf_counter()
             state = self.server.state
             try:
-                result = build(self.root, self._overrides(), _Quiet(self.reporter), search=False)
+                # Content-only changes may be article edits that the session applies without a full build.
+                result = build(self.root, self._overrides(), _Quiet(self.reporter), search=False,
+                               session=self.session, changed=changes.paths if changes.kinds == {"content"} else None)
             except (BuildFailed, UsageError) as failed:
                 errors = failed.errors if isinstance(failed, BuildFailed) else [SourceError("site", None, None,
                                                                                              str(failed))]

@@ -34,13 +34,16 @@ class _DigestPickler(pickle.Pickler):
 
     SHARED = (ArticleSummary, ArticleView)
 
-    def __init__(self, file: io.BytesIO, digests: dict[int, tuple[bytes, object]]):
+    def __init__(self, file: io.BytesIO, digests: dict[int, tuple[bytes, object]], shown: set[str] | None = None):
         super().__init__(file, protocol=5)
         self.digests = digests
+        self.shown = shown  # when given, collects the URL of every article the pickled context shows
 
     def reducer_override(self, obj: object) -> object:
         if type(obj) not in self.SHARED:
             return NotImplemented
+        if self.shown is not None:
+            self.shown.add(obj.url if type(obj) is ArticleSummary else obj.summary.url)
         known = self.digests.get(id(obj))
         if known is None:
             buffer = io.BytesIO()
@@ -53,7 +56,7 @@ class Renderer:
     """Renders jobs with one Jinja environment; template errors become located `SourceError`s."""
 
     def __init__(self, config: Config, theme: Theme, environment: jinja2.Environment,
-                 asset_urls: dict[str, str] | None = None):
+                 asset_urls: dict[str, str] | None = None, track_articles: bool = False):
         self.config = config
         self.theme = theme
         self.environment = environment
@@ -63,6 +66,9 @@ class Renderer:
         self.closures: dict[str, bytes] = {}
         self.digests: dict[int, tuple[bytes, object]] = {}  # id -> (digest, object): see _DigestPickler
         self.references: dict[str, set[str | None]] = {}
+        # article URL -> output paths of the pages showing it, filled by fingerprint() when tracking:
+        # what an incremental rebuild re-checks when only that article's values changed.
+        self.pages_showing: dict[str, set[str]] | None = {} if track_articles else None
 
     def fingerprint(self, job: Job) -> str:
         """Hash of the job's context, its template closure and the theme's globals.
@@ -70,7 +76,10 @@ class Renderer:
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
         buffer = io.BytesIO()
-        _DigestPickler(buffer, self.digests).dump((job.renderer, job.template, job.context))
+        shown: set[str] | None = set() if self.pages_showing is not None else None
+        _DigestPickler(buffer, self.digests, shown).dump((job.renderer, job.template, job.context))
+        for url in shown or ():
+            self.pages_showing.setdefault(url, set()).add(job.output_path)
         digest = hashlib.sha256(buffer.getbuffer())
         if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
             digest.update(self.globals_digest)
@@ -87,6 +96,11 @@ class Renderer:
         digest = hashlib.sha256(self.digests[id(article)][0])
         digest.update(self.globals_digest + self.closure_digest(job.template) + salt.encode())
         return digest.hexdigest()
+
+    def forget(self, *objects: object) -> None:
+        """Drop the memoised digests of objects that were updated in place."""
+        for obj in objects:
+            self.digests.pop(id(obj), None)
 
     def closure_digest(self, name: str) -> bytes:
         """The sources of a template and of every template it extends, includes or imports."""

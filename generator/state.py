@@ -166,6 +166,18 @@ def _stored_bodies(result: tuple) -> list[StoredHtml]:
     return [body] if isinstance(body, StoredHtml) else []
 
 
+def files_digest(seed: str, paths: list[Path]) -> str:
+    """A digest of `seed` and each file's stat (path, mtime, size, inode): equal digests, same files."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{stat.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
 def _stamp(path: Path) -> tuple | None:
     """Whether a cache file changed on disk since this process read or wrote it."""
     try:

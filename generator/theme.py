@@ -156,3 +156,8 @@ def _new_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
     )
     install_filters(environment, config, theme, asset_urls)
     return environment
+
+
+def theme_files(theme: Theme) -> list[Path]:
+    """Every file of the theme chain (templates, static files, theme.toml, strings)."""
+    return [path for directory in theme.directories for path in sorted(directory.rglob("*")) if path.is_file()]

@@ -172,14 +172,14 @@ class OutputWriter:
         `before_swap(tree, in_place)` runs once the new pages are in `tree`: the staging tree before it
         goes live, or the live folder itself after an in-place update."""
         output = self.output
-        if previous is not None and previous == self.paths | set(keep):
-            current = {path: output / path for path in previous if (output / path).is_file()}
-        else:
-            current = existing_files(output)
         changed = self.spilled | set(self.held)
         report = WriteReport(written=sorted(changed), unchanged=len(keep) + self.unchanged)
-        report.pruned = sorted(path for path in current if path not in self.paths and path not in keep
-                               and not path.startswith(keep_prefixes))
+        current: dict[str, Path] | None = None
+        if previous is None or previous != self.paths | set(keep):
+            current = existing_files(output)
+            report.pruned = sorted(path for path in current if path not in self.paths and path not in keep
+                                   and not path.startswith(keep_prefixes))
+        # else the same outputs as the last build: nothing to prune, and no need to look at every file
         if not changed and not report.pruned and not force and output.is_dir():
             return report
         if self.staging is None and (output / MARKER).is_file() \
@@ -192,6 +192,8 @@ class OutputWriter:
         if self.staging is None:
             self._start_staging()
         staging = self.staging
+        if current is None:
+            current = {path: output / path for path in previous if (output / path).is_file()}
         for path, source in current.items():
             if path not in changed and path not in report.pruned:
                 link_file(source, staging / path)

@@ -7,7 +7,9 @@ import shutil
 import pytest
 from conftest import NOW, Site, article, config_with
 
-from generator.build import build
+from generator.build import BuildResult, build
+from generator.errors import BuildFailed
+from generator.incremental import BuildSession
 from generator.report import RecordingReporter
 
 
@@ -171,3 +173,174 @@ def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):
     later = build(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(days=1))
     assert [a.summary.title for a in later.site.articles] == ["Demain", "Maintenant"]
     assert "2026/11/demain/index.html" in later.write.written
+
+
+# --- A build session (the preview): article edits applied to the previous build's model -------------------
+
+
+class SessionSite:
+    """A site rebuilt through one BuildSession, as the preview does, told which files changed."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.session = BuildSession()
+        self.first = self.rebuild(None)
+
+    def rebuild(self, changed: set[str] | None, **overrides) -> BuildResult:
+        self.site.reporter = RecordingReporter()
+        return build(self.site.root, overrides, self.site.reporter, search=False, now=NOW, session=self.session,
+                     changed=changed)
+
+    def edit(self, relative: str, text: str) -> BuildResult:
+        self.site.write({relative: text})
+        return self.rebuild({relative})
+
+
+_TOPICS = ["Starlink", "Russie", "Twitter"]
+
+
+def _text(number: int, **changes: str) -> str:
+    """Article `number` of the session archive (an explicit slug: a new title keeps the URL)."""
+    fields = {"title": f"Article {number}", "date": f"2024-{number % 3 + 8:02d}-{number + 1:02d}",
+              "slug": f"article-{number}", "topics": f"[{_TOPICS[number % 3]}]", "people": f"[Personne {number % 4}]",
+              "body": f"Premier paragraphe {number}.\n\n## Partie\n\nSuite {number}."}
+    fields.update(changes)
+    return article(**fields)
+
+
+def _archive_of(site: Site, count: int = 12) -> None:
+    for number in range(count):
+        site.write({f"content/articles/a{number:02d}.md": _text(number)})
+
+
+@pytest.fixture
+def session_site(site) -> SessionSite:
+    _archive_of(site)
+    return SessionSite(site)
+
+
+def test_a_session_applies_a_body_edit_without_reassembling_the_site(session_site, tmp_path):
+    site = session_site.site
+    assert not session_site.first.quick and session_site.first.parsed == 12
+    result = session_site.edit("content/articles/a05.md", _text(5, body="Premier paragraphe 5.\n\nUne suite neuve."))
+    assert result.quick and result.parsed == 1 and "assemble" not in site.reporter.timings
+    assert result.rendered == ["2024/10/article-5/index.html", "feed.xml", "people/personne-1/feed.xml",
+                               "topics/twitter/feed.xml"]
+    assert "Une suite neuve." in site.read("2024/10/article-5/index.html")
+    assert site.files() == clean_tree(site, tmp_path)
+
+
+def test_a_session_applies_a_new_title_to_every_page_showing_the_article(session_site, tmp_path):
+    site = session_site.site
+    result = session_site.edit("content/articles/a05.md", _text(5, title="Un titre neuf"))
+    assert result.quick
+    rendered = set(result.rendered)
+    # its page, its neighbours' pages, its term, archive and home pages, the feeds, the sitemap is unchanged
+    assert {"2024/10/article-5/index.html", "2024/10/article-8/index.html", "2024/10/article-2/index.html",
+            "topics/twitter/index.html", "people/personne-1/index.html", "2024/index.html", "2024/10/index.html",
+            "index.html", "feed.xml"} <= rendered
+    assert "topics/starlink/index.html" not in rendered and "sitemap.xml" not in rendered
+    assert "Un titre neuf" in site.read("2024/10/article-8/index.html")
+    assert site.files() == clean_tree(site, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["retag", "date", "draft", "slug", "alias", "new", "deleted", "folder", "page",
+                                    "term"])
+def test_structural_changes_in_a_session_take_the_full_build(session_site, tmp_path, change):
+    site = session_site.site
+    edits = {
+        "retag": ("content/articles/a05.md", _text(5, topics="[Starlink]")),
+        "date": ("content/articles/a05.md", _text(5, date="2024-09-06")),
+        "draft": ("content/articles/a05.md", _text(5, draft="true")),
+        "slug": ("content/articles/a05.md", _text(5, slug="autre")),
+        "alias": ("content/articles/a05.md", _text(5, aliases="[/ancien/]")),
+        "new": ("content/articles/z.md", article(title="Zoulou", date="2024-10-20")),
+        "deleted": ("content/articles/a05.md", None),
+        "folder": ("content/articles/new", ""),
+        "page": ("content/pages/about.md", "---\ntitle: À propos\n---\n\nQui nous sommes.\n"),
+        "term": ("content/topics/russie.md", "---\ntitle: Russie\ndescription: Le pays.\n---\n"),
+    }
+    relative, text = edits[change]
+    if change == "folder":  # a folder of articles moved in: only the folder is reported
+        site.write({"content/articles/new/z.md": article(title="Zoulou", date="2024-10-20")})
+        result = session_site.rebuild({"content/articles/new"})
+    elif text is None:
+        site.remove(relative)
+        result = session_site.rebuild({relative})
+    else:
+        result = session_site.edit(relative, text)
+    assert not result.quick
+    assert site.files() == clean_tree(site, tmp_path)
+    # ... and the session goes on from the new model
+    again = session_site.edit("content/articles/a07.md", _text(7, title="Article 7 revu"))
+    assert again.quick and site.files() == clean_tree(site, tmp_path)
+
+
+def test_a_template_or_config_change_named_as_changed_takes_the_full_build(session_site, tmp_path):
+    site = session_site.site
+    site.write({"site.toml": config_with('description = "Autre"')})
+    assert not session_site.rebuild({"content/articles/a01.md"}).quick  # whatever the watcher said
+    assert site.files() == clean_tree(site, tmp_path)
+
+
+def test_a_parse_error_in_a_session_fails_and_the_fix_rebuilds(session_site, tmp_path):
+    site = session_site.site
+    before = site.files()
+    site.write({"content/articles/a03.md": "---\ntitle: [oops\ndate: 2024-08-04\n---\nx\n"})
+    with pytest.raises(BuildFailed) as failed:
+        session_site.rebuild({"content/articles/a03.md"})
+    assert "content/articles/a03.md" in failed.value.errors[0].format()
+    assert site.files() == before
+    assert not session_site.edit("content/articles/a03.md", _text(3, body="Réparé.")).quick  # after a failure
+    assert "Réparé." in site.read("2024/08/article-3/index.html")
+    assert site.files() == clean_tree(site, tmp_path)
+    assert session_site.edit("content/articles/a03.md", _text(3, body="Encore.")).quick
+
+
+def test_a_warning_of_an_edited_file_is_replaced_not_repeated(session_site):
+    text = _text(2, colour="bleu")
+    session_site.edit("content/articles/a02.md", text)  # an unknown key: a warning
+    result = session_site.edit("content/articles/a02.md", text.replace("bleu", "rouge"))
+    assert result.quick
+    assert [w.format().count("colour") for w in result.warnings] == [1]
+
+
+def test_a_session_of_many_edits_always_equals_a_clean_build(session_site, tmp_path):
+    import random
+
+    site = session_site.site
+    chooser = random.Random(7)
+    quick = 0
+    for step in range(14):
+        number = chooser.randrange(12)
+        topic = chooser.choice(_TOPICS) if step % 4 == 3 else _TOPICS[number % 3]  # sometimes a retag
+        updated = {"updated": f"2024-12-{step + 1:02d}"} if step % 3 == 0 else {}  # the sitemap shows it
+        text = _text(number, title=chooser.choice([f"Article {number}", f"Titre {step}", "Même titre"]),
+                     topics=f"[{topic}]", summary=chooser.choice(['""', f"Résumé {step}"]), **updated,
+                     body=chooser.choice(["Court.", f"Paragraphe {step}.\n\n## Titre\n\n*Suite* {step}."]))
+        result = session_site.edit(f"content/articles/a{number:02d}.md", text)
+        quick += result.quick
+        assert site.files() == clean_tree(site, tmp_path), f"step {step}"
+    assert quick >= 8
+    # A new process (no session) finds the state the session left: nothing to render.
+    assert site.build().rendered == []
+
+
+def test_the_preview_applies_an_article_save_without_a_full_build(tmp_path):
+    from generator.preview import Preview
+    from generator.watch import ChangeSet
+
+    site = Site(tmp_path / "p")
+    _archive_of(site)
+    preview = Preview(site.root, port=0, reporter=RecordingReporter(), search=False)
+    try:
+        preview.rebuild(ChangeSet({"(start)"}, {"config"}))
+        site.write({"content/articles/a01.md": _text(1, body="Sauvé depuis l’éditeur.")})
+        snapshot = preview.session.snapshot
+        # as the watcher reports a save: the file, and its folder's own "modified" event
+        report = preview.rebuild(ChangeSet({"content/articles", "content/articles/a01.md"}, {"content"}))
+        assert "/2024/09/article-1/" in report.changed and preview.session.snapshot is snapshot
+        page = (preview.site_dir / "2024/09/article-1/index.html").read_text(encoding="utf-8")
+        assert "Sauvé depuis l’éditeur." in page
+    finally:
+        preview.stop()
