@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ RELATED_MIN = 3
 WORDS_PER_MINUTE = 230
 # Scoring every article against every other is quadratic; popular terms only look at near neighbours.
 _RELATED_WINDOW = 50  # candidates per term: the 50 articles on either side in time
-_RANK_SCALE = 1 << 40  # more than any archive has articles
+_COUNT = operator.itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -249,15 +250,15 @@ def _related(config: Config, summaries: list[ArticleSummary]) -> dict[str, tuple
                 positions_by_term[(name, ref.slug)].append(position)
     related = {}
     for position, summary in enumerate(summaries):
-        scores: Counter = Counter()
+        candidates: list[int] = []
         for name in taxonomies:
             for ref in summary.terms[name]:
-                scores.update(_near(positions_by_term[(name, ref.slug)], position))  # counts in C
+                candidates += _near(positions_by_term[(name, ref.slug)], position)
+        # Counted in ascending position order, so that among equal counts the stable sort (in C) keeps the
+        # lower position first: the more recent article.
+        scores = Counter(sorted(candidates))
         scores.pop(position, None)
-        # One integer per candidate, largest best: more shared terms first, then the lower position (the
-        # more recent article). Sorting plain integers runs in C.
-        ranked = sorted([count * _RANK_SCALE - other for other, count in scores.items()], reverse=True)
-        best = [-(rank % -_RANK_SCALE) for rank in ranked[:RELATED_MAX]]
+        best = [other for other, _ in sorted(scores.items(), key=_COUNT, reverse=True)[:RELATED_MAX]]
         if len(best) < RELATED_MIN:
             best += [other for other in _nearest(position, len(summaries)) if other not in best][
                 : RELATED_MIN - len(best)]

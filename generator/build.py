@@ -28,7 +28,7 @@ from .incremental import (
 from .model import Article, Site, Source, StandalonePage, TermFile
 from .parse import parse_article, parse_page, parse_term_file
 from .plan import page_urls_of, plan_jobs
-from .pool import iter_tasks, run_tasks
+from .pool import cyclic_gc_paused, iter_tasks, run_tasks
 from .redirects import PERMALINKS, plan_redirects, published_urls
 from .render import Renderer
 from .report import Reporter
@@ -65,8 +65,14 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
     the paths that `changed` since (relative to `root`) updates only what those paths touch when they are
     article edits that keep the site's structure (see incremental.py).
     """
-    reporter = reporter or Reporter()
-    now = now or datetime.now(UTC)
+    with cyclic_gc_paused():
+        return _build(root, overrides, reporter or Reporter(), search, now or datetime.now(UTC), index, jobs,
+                      session, changed)
+
+
+def _build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter, search: bool, now: datetime,
+           index: Callable[..., None] | None, jobs: int, session: BuildSession | None,
+           changed: set[str] | None) -> BuildResult:
     if session is not None and session.snapshot is not None and changed is not None:
         result = _quick_rebuild(session, root, overrides, reporter, now, changed)
         if result is not None:
@@ -100,8 +106,9 @@ def build(root: Path, overrides: dict[str, Any] | None = None, reporter: Reporte
         state = OutputState(config, output, problems)
         fingerprints = {job.output_path: renderer.fingerprint(job) for job in planned}
         # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
+        folder = str(output)
         unchanged = {path for path, print_ in fingerprints.items()
-                     if state.fingerprints.get(path) == print_ and (output / path).is_file()}
+                     if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
         to_render = [job for job in planned if job.output_path not in unchanged]
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
         report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731

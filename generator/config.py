@@ -8,6 +8,7 @@ import re
 import tomllib
 import zoneinfo
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,7 +116,8 @@ class Config:
     def content_dir(self) -> Path:
         return self.root / "content"
 
-    @property
+    # Cached: URLs and digests are asked for thousands of times per build, and a Config never changes.
+    @cached_property
     def base_path(self) -> str:
         """The path part of the base URL, always starting and ending with '/' ("/archive/")."""
         return urlsplit(self.base_url).path or "/"
@@ -124,7 +126,7 @@ class Config:
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Changes whenever anything that can change the output changes."""
         data = asdict(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from .bodies import StoredHtml
 from .config import Config, Taxonomy
@@ -60,6 +61,16 @@ class SiteGlobals:
     search_enabled: bool
 
 
+class PageLink(NamedTuple):
+    """One entry of a pagination bar: a numbered page, or a gap (number 0) where pages are left out.
+
+    A named tuple, not a dataclass: list pages make tens of thousands of them per build."""
+
+    number: int
+    url: str
+    current: bool = False
+
+
 @dataclass(frozen=True)
 class Pagination:
     number: int
@@ -67,7 +78,29 @@ class Pagination:
     previous_url: str | None
     next_url: str | None
     first_url: str
-    urls: tuple[str, ...]  # every page's URL, for numbered links
+    urls: tuple[str, ...]  # every page's URL
+    links: tuple[PageLink, ...] = ()  # the bar to show: first, last, and the pages around this one
+
+
+# Pages shown on either side of the current one in a pagination bar; the first and last are always shown.
+PAGINATION_WINDOW = 2
+
+
+def page_links(number: int, urls: Sequence[str]) -> tuple[PageLink, ...]:
+    """The first and last pages, the pages around `number`, and one gap for each run left out (a gap of
+    a single page shows that page instead)."""
+    total = len(urls)
+    shown = {1, total} | set(range(max(1, number - PAGINATION_WINDOW), min(total, number + PAGINATION_WINDOW) + 1))
+    links: list[PageLink] = []
+    previous = 0
+    for page in sorted(shown):
+        if page - previous == 2:
+            links.append(PageLink(page - 1, urls[page - 2]))
+        elif page - previous > 2:
+            links.append(PageLink(0, ""))
+        links.append(PageLink(page, urls[page - 1], page == number))
+        previous = page
+    return tuple(links)
 
 
 @dataclass(frozen=True)
@@ -226,7 +259,8 @@ def _list_jobs(config: Config, globals_: SiteGlobals, kind: str, template: str, 
     urls = tuple(paginated_url(first_url, number) for number in range(1, len(chunks) + 1))
     for number, chunk in enumerate(chunks, 1):
         pagination = Pagination(number, len(chunks), urls[number - 2] if number > 1 else None,
-                                urls[number] if number < len(chunks) else None, first_url, urls)
+                                urls[number] if number < len(chunks) else None, first_url, urls,
+                                page_links(number, urls))
         yield _job(config, urls[number - 1], kind, "html", template, site=globals_,
                    lang=config.language.split("-")[0], url=urls[number - 1], articles=tuple(chunk),
                    pagination=pagination, **context)

@@ -8,9 +8,11 @@ of workers, so `--jobs 1` and `--jobs N` give identical trees. Only the main pro
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 # Below this many items, starting workers costs more than it saves.
@@ -49,8 +51,11 @@ def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[A
                 progress(end, len(items))
         return
     _snapshot["function"], _snapshot["shared"], _snapshot["items"] = function, shared, items
+    # Frozen, the parent's objects are never scanned by a worker's collector, which would otherwise write
+    # to every page of the inherited model and copy it (the recipe of the gc.freeze documentation).
+    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             done = 0
             for chunk in pool.imap(_run_chunk, bounds):
                 done += len(chunk)
@@ -59,6 +64,24 @@ def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[A
                     progress(done, len(items))
     finally:
         _snapshot.clear()
+        gc.unfreeze()
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Run a block without the cyclic garbage collector.
+
+    A build makes millions of small objects and almost no reference cycles; the collector would scan the
+    growing site model again and again (a quarter of an incremental build at 10,000 articles). Reference
+    counting still frees nearly everything; the collector runs normally again after the block.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list:

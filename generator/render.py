@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import io
 import pickle
@@ -15,6 +16,7 @@ from .config import Config
 from .errors import SourceError
 from .feeds import render_atom
 from .model import ArticleSummary, ArticleView, Job
+from .plan import SiteGlobals
 from .sitemap import render_sitemap
 from .theme import Theme
 
@@ -25,31 +27,55 @@ class Rendered:
     data: bytes
 
 
-class _DigestPickler(pickle.Pickler):
-    """Pickles a context with each article summary or view written as the digest of its own pickle.
+class _Digests:
+    """Pickles contexts with each shared object (article summary or view, site globals) written as the
+    digest of its own pickle.
 
     Thousands of list pages and feeds share the same summaries: each is hashed once per build instead of
-    once per page that shows it. Objects are kept alive with their digest so their ids stay theirs.
+    once per page that shows it. Objects are kept alive with their digest so their ids stay theirs. The
+    shared types go through a dispatch table, which pickle consults in C: no Python call for the other
+    objects of a context.
     """
 
-    SHARED = (ArticleSummary, ArticleView)
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[bytes, object]] = {}
+        self.shown: set[str] | None = None  # while set, collects the URL of every article a dump shows
+        self.table = copyreg.dispatch_table.copy()
+        self.table.update({ArticleSummary: self._summary, ArticleView: self._view, SiteGlobals: self._shared})
 
-    def __init__(self, file: io.BytesIO, digests: dict[int, tuple[bytes, object]], shown: set[str] | None = None):
-        super().__init__(file, protocol=5)
-        self.digests = digests
-        self.shown = shown  # when given, collects the URL of every article the pickled context shows
+    def dump(self, obj: object, shown: set[str] | None = None) -> memoryview:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self.table
+        outer, self.shown = self.shown, shown
+        try:
+            pickler.dump(obj)
+        finally:
+            self.shown = outer
+        return buffer.getbuffer()
 
-    def reducer_override(self, obj: object) -> object:
-        if type(obj) not in self.SHARED:
-            return NotImplemented
-        if self.shown is not None:
-            self.shown.add(obj.url if type(obj) is ArticleSummary else obj.summary.url)
-        known = self.digests.get(id(obj))
+    def digest_of(self, obj: object) -> bytes:
+        known = self.memo.get(id(obj))
         if known is None:
-            buffer = io.BytesIO()
-            _DigestPickler(buffer, self.digests).dump((type(obj).__name__, obj.__dict__))
-            known = self.digests[id(obj)] = (hashlib.sha256(buffer.getbuffer()).digest(), obj)
-        return bytes, (known[0],)
+            digest = hashlib.sha256(self.dump((type(obj).__name__, obj.__dict__))).digest()
+            known = self.memo[id(obj)] = (digest, obj)
+        return known[0]
+
+    def forget(self, obj: object) -> None:
+        self.memo.pop(id(obj), None)
+
+    def _summary(self, summary: ArticleSummary) -> tuple:
+        if self.shown is not None:
+            self.shown.add(summary.url)
+        return self._shared(summary)
+
+    def _view(self, view: ArticleView) -> tuple:
+        if self.shown is not None:
+            self.shown.add(view.summary.url)
+        return self._shared(view)
+
+    def _shared(self, obj: object) -> tuple:
+        return bytes, (self.digest_of(obj),)
 
 
 class Renderer:
@@ -64,7 +90,7 @@ class Renderer:
         self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params),
                                                    sorted((asset_urls or {}).items()))).encode()).digest()
         self.closures: dict[str, bytes] = {}
-        self.digests: dict[int, tuple[bytes, object]] = {}  # id -> (digest, object): see _DigestPickler
+        self.digests = _Digests()
         self.references: dict[str, set[str | None]] = {}
         # article URL -> output paths of the pages showing it, filled by fingerprint() when tracking:
         # what an incremental rebuild re-checks when only that article's values changed.
@@ -75,12 +101,10 @@ class Renderer:
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
-        buffer = io.BytesIO()
         shown: set[str] | None = set() if self.pages_showing is not None else None
-        _DigestPickler(buffer, self.digests, shown).dump((job.renderer, job.template, job.context))
+        digest = hashlib.sha256(self.digests.dump((job.renderer, job.template, job.context), shown))
         for url in shown or ():
             self.pages_showing.setdefault(url, set()).add(job.output_path)
-        digest = hashlib.sha256(buffer.getbuffer())
         if job.template:  # feeds and the sitemap are not templates: theme globals cannot reach them
             digest.update(self.globals_digest)
             digest.update(self.closure_digest(job.template))
@@ -90,17 +114,14 @@ class Renderer:
         """What an article page's search index entry depends on: the article itself (not the related
         articles or neighbours the page also shows, which sit outside data-pagefind-body), its template
         closure, the theme's globals, and `salt` (the config and code versions)."""
-        article = job.context["article"]
-        if id(article) not in self.digests:
-            _DigestPickler(io.BytesIO(), self.digests).dump(article)
-        digest = hashlib.sha256(self.digests[id(article)][0])
+        digest = hashlib.sha256(self.digests.digest_of(job.context["article"]))
         digest.update(self.globals_digest + self.closure_digest(job.template) + salt.encode())
         return digest.hexdigest()
 
     def forget(self, *objects: object) -> None:
         """Drop the memoised digests of objects that were updated in place."""
         for obj in objects:
-            self.digests.pop(id(obj), None)
+            self.digests.forget(obj)
 
     def closure_digest(self, name: str) -> bytes:
         """The sources of a template and of every template it extends, includes or imports."""

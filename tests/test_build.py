@@ -15,6 +15,7 @@ from conftest import NOW, SHARED, article, config_with
 from generator.build import build
 from generator.check import find_broken_links
 from generator.errors import UsageError
+from generator.plan import page_links
 from generator.report import RecordingReporter
 
 SEED_URL = "2024/10/elon-musk-aurait-de-frequentes-discussions-avec-vladimir-poutine/index.html"
@@ -117,6 +118,29 @@ def test_home_term_and_archive_pages_are_paginated(site):
     # Taxonomy pagination follows the taxonomy's own paginate_by (default: the site's).
     assert "Article 0" in site.read("topics/starlink/page/3/index.html")
     assert "Article 0" in site.read("2024/05/page/3/index.html")
+
+
+@pytest.mark.parametrize(("number", "shown"), [
+    (1, [1, 2, 3, 0, 40]), (4, [1, 2, 3, 4, 5, 6, 0, 40]), (5, [1, 2, 3, 4, 5, 6, 7, 0, 40]),
+    (20, [1, 0, 18, 19, 20, 21, 22, 0, 40]), (40, [1, 0, 38, 39, 40])])
+def test_a_pagination_bar_shows_the_ends_and_the_pages_around_the_current_one(number, shown):
+    urls = [f"/page/{page}/" for page in range(1, 41)]
+    links = page_links(number, urls)
+    assert [link.number for link in links] == shown  # 0: a gap; a gap of one page shows that page
+    assert [link.number for link in links if link.current] == [number]
+    assert all(link.url == urls[link.number - 1] for link in links if link.number)
+
+
+def test_a_long_archive_links_a_few_pages_not_all_of_them(site):
+    site.write({"site.toml": config_with("paginate_by = 1")})
+    for number in range(30):
+        site.write({f"content/articles/a{number:02d}.md": article(title=f"Article {number}",
+                                                                 date=f"2024-05-{number + 1:02d}")})
+    site.build()
+    page = site.read("page/15/index.html")
+    bar = page.split('<nav class="pagination"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r">(\d+)<", bar) == ["1", "13", "14", "15", "16", "17", "30"]
+    assert bar.count('class="gap"') == 2 and '<span aria-current="page">15</span>' in bar
 
 
 def test_two_builds_of_the_same_input_are_byte_identical(sample_build, tmp_path):
