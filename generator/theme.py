@@ -10,12 +10,13 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import BuildFailed, SourceError
-from .filters import install_filters
+
+if TYPE_CHECKING:
+    import jinja2
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 _THEME_KEYS = {"name", "extends", "description", "params"}
@@ -145,6 +146,11 @@ def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
 
 
 def _new_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
+    # Jinja and the filters (Babel) load here, not at import: a build with nothing to do never needs them.
+    import jinja2
+
+    from .filters import install_filters
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme.template_dirs),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
