@@ -1,10 +1,12 @@
 """Save-to-reload latency of `news-archive serve`, measured in Debian's Chromium.
 
-    python bench/preview_latency.py [SITE_DIR] [--runs 7]
+    python bench/preview_latency.py [SITE_DIR] [--runs 7] [--edit body|title]
 
 Copies the site (the repository's sample site by default), starts the preview on 127.0.0.1, opens one
-article, then repeatedly appends a sentence to its file and measures the time from the file write to the
-new sentence being visible in the page. Prints the median and the range.
+article, then repeatedly appends a sentence to its file (`--edit title`: gives it a new title, which
+every list, feed and neighbour showing it must follow; the article needs an explicit slug, as the
+bench corpus has) and measures the time from the file write to the
+new text being visible in the page. Prints the median and the range.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def measure(site: Path, runs: int) -> list[float]:
+def measure(site: Path, runs: int, edit: str = "body") -> list[float]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as temporary:
@@ -41,6 +43,9 @@ def measure(site: Path, runs: int) -> list[float]:
             article = max(preview.site_dir.glob("*/*/*/index.html"), key=lambda p: p.stat().st_size)
             url = preview.url + article.parent.relative_to(preview.site_dir).as_posix() + "/"
             source = _source_of(copy, preview, url)
+            if edit == "title" and "\nslug:" not in source.read_text(encoding="utf-8"):
+                raise SystemExit(f"--edit title needs an article with an explicit slug (a new title would move "
+                                 f"it to a new URL): {source} has none")
             latencies = []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
@@ -50,8 +55,13 @@ def measure(site: Path, runs: int) -> list[float]:
                 for run in range(runs):
                     marker = f"Phrase de mesure numéro {run}."
                     text = source.read_text(encoding="utf-8")
+                    if edit == "title":
+                        head, _, rest = text.partition("\ntitle:")
+                        text = f'{head}\ntitle: "{marker}"\n{rest.split(chr(10), 1)[1]}'
+                    else:
+                        text += f"\n\n{marker}\n"
                     written = time.perf_counter()
-                    source.write_text(text + f"\n\n{marker}\n", encoding="utf-8")
+                    source.write_text(text, encoding="utf-8")
                     page.wait_for_selector(f"text={marker}", timeout=30000)
                     latencies.append(time.perf_counter() - written)
                     time.sleep(0.3)
@@ -76,8 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", nargs="?", type=Path, default=ROOT, help="site folder (default: the sample site)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--edit", choices=["body", "title"], default="body")
     args = parser.parse_args()
-    latencies = measure(args.site.resolve(), args.runs)
+    latencies = measure(args.site.resolve(), args.runs, args.edit)
     print(f"save-to-reload: median {statistics.median(latencies) * 1000:.0f} ms, "
           f"min {min(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over {len(latencies)} saves")
 
