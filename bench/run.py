@@ -69,10 +69,15 @@ def clean(root: Path) -> None:
 
 
 def edit(path: Path, old: str, new: str):
+    """(apply, restore): each apply() makes a new edit (`new` with the run's number in it), so that every
+    measured run rebuilds a real change, not the same bytes saved again."""
     original = path.read_text()
+    count = [0]
 
     def apply() -> None:
-        path.write_text(original.replace(old, new, 1) if old else original + new)
+        count[0] += 1
+        change = new.replace("{n}", str(count[0]))
+        path.write_text(original.replace(old, change, 1) if old else original + change)
 
     def restore() -> None:
         path.write_text(original)
@@ -109,8 +114,8 @@ def _rebuilds(root: Path, size: int, runs: int, scenarios: tuple[str, ...], buil
         results["no-op rebuild"] = median_of(runs, lambda: None, build, root)
     one = sorted((root / "content/articles").rglob("*.md"))[size // 2]
     for key, name, (old, new) in [
-        ("edit", "one-article body edit", ("", "\nUne phrase ajoutée à la fin.\n")),
-        ("retag", "one-article retag", ("topics: [", "topics: [Sujet inédit, ")),
+        ("edit", "one-article body edit", ("", "\nUne phrase ajoutée à la fin, numéro {n}.\n")),
+        ("retag", "one-article retag", ("topics: [", "topics: [Sujet inédit {n}, ")),
     ]:
         if key in scenarios:
             apply, restore = edit(one, old, new)
@@ -118,7 +123,7 @@ def _rebuilds(root: Path, size: int, runs: int, scenarios: tuple[str, ...], buil
             restore()
             measure(build, root)
     if "template" in scenarios:
-        apply, restore = edit(root / "themes/bench/templates/article.html", "", "{# edited #}\n")
+        apply, restore = edit(root / "themes/bench/templates/article.html", "", "{# edited {n} #}\n")
         results["one template edit"] = median_of(1, apply, build, root)
         restore()
         measure(build, root)

@@ -187,6 +187,8 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
             return None
     if snapshot.next_change is not None and snapshot.next_change <= now:
         return None  # a future-dated article fell due
+    if not (snapshot.output / MARKER).is_file():
+        return None  # the output folder was removed or replaced: build it again
     sources = changed_sources(snapshot, config.root, changed)
     if not sources:
         return None

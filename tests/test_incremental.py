@@ -283,6 +283,13 @@ def test_a_template_or_config_change_named_as_changed_takes_the_full_build(sessi
     assert site.files() == clean_tree(site, tmp_path)
 
 
+def test_a_session_whose_output_folder_was_removed_builds_it_again(session_site, tmp_path):
+    site = session_site.site
+    shutil.rmtree(site.output)
+    result = session_site.edit("content/articles/a04.md", _text(4, body="Après suppression."))
+    assert not result.quick and site.files() == clean_tree(site, tmp_path)
+
+
 def test_a_parse_error_in_a_session_fails_and_the_fix_rebuilds(session_site, tmp_path):
     site = session_site.site
     before = site.files()
