@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
                        help="show drafts and future-dated articles (default: yes)")
     serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    serve.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                       help="processes for the first build (default: the number of cores)")
     serve.add_argument("--no-search", action="store_true", help="do not index the preview for search")
     serve.add_argument("-v", "--verbose", action="store_true", help="print more about each rebuild")
 
@@ -124,8 +126,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"invalid port {args.port}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     preview = Preview(args.root.resolve(), args.host, args.port, drafts=args.drafts,
-                      reporter=Reporter(2 if args.verbose else 1), search=not args.no_search)
+                      reporter=Reporter(2 if args.verbose else 1), search=not args.no_search, jobs=args.jobs)
     # A service manager's SIGTERM stops the preview as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:

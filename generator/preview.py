@@ -20,6 +20,7 @@ from .build import BuildResult, build
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SourceError, UsageError
 from .incremental import BuildSession
+from .pool import default_jobs
 from .report import Reporter
 from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
 from .serve import LOOPBACK_NAMES, PreviewServer
@@ -54,13 +55,15 @@ class Preview:
     """One preview session: initial build, HTTP server, watcher, background search indexing."""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-                 reporter: Reporter | None = None, search: bool = True, watch_delay: float = 0.08):
+                 reporter: Reporter | None = None, search: bool = True, watch_delay: float = 0.08,
+                 jobs: int | None = None):
         self.root = root
         self.reporter = reporter or Reporter()
         self.site_dir = root / PREVIEW_DIR / "site"
         self.bundle_dir = root / PREVIEW_DIR / "pagefind"
         self.drafts = drafts
         self.search = search
+        self.first_build_jobs = jobs or default_jobs()
         self.lock = threading.Lock()
         self.rebuilds: list[RebuildReport] = []
         self.rebuilt = threading.Condition()
@@ -106,7 +109,10 @@ class Preview:
             self.reporter.info(f"warning: listening on {self.server.bound_host}: anyone who can reach this "
                                "machine can read your drafts")
         self.site_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.rebuild(ChangeSet({"(start)"}, {"config"}))
+        # No other thread runs yet, so the first (full) build may fork worker processes; later rebuilds,
+        # beside the server and watcher threads, stay in this process (forking a threaded process can
+        # leave a worker holding a lock another thread had).
+        self.rebuild(ChangeSet({"(start)"}, {"config"}), jobs=self.first_build_jobs)
         self.server_thread.start()
         self.watcher.start()
         self.reporter.info(f"Preview at {self.url} (Ctrl-C to stop)")
@@ -117,14 +123,14 @@ class Preview:
         else:
             self.rebuild(changes)
 
-    def rebuild(self, changes: ChangeSet) -> RebuildReport:
+    def rebuild(self, changes: ChangeSet, jobs: int = 1) -> RebuildReport:
         """Build again through the same pipeline as `build`; tell browsers what changed."""
         with self.lock:
             started = time.perf_counter()
             state = self.server.state
             try:
                 # Content-only changes may be article edits that the session applies without a full build.
-                result = build(self.root, self._overrides(), _Quiet(self.reporter), search=False,
+                result = build(self.root, self._overrides(), _Quiet(self.reporter), search=False, jobs=jobs,
                                session=self.session, changed=changes.paths if changes.kinds == {"content"} else None)
             except (BuildFailed, UsageError) as failed:
                 errors = failed.errors if isinstance(failed, BuildFailed) else [SourceError("site", None, None,

@@ -201,7 +201,7 @@ _TOPICS = ["Starlink", "Russie", "Twitter"]
 
 def _text(number: int, **changes: str) -> str:
     """Article `number` of the session archive (an explicit slug: a new title keeps the URL)."""
-    fields = {"title": f"Article {number}", "date": f"2024-{number % 3 + 8:02d}-{number + 1:02d}",
+    fields = {"title": f"Article {number}", "date": f"2024-{number % 3 + 8:02d}-{number % 28 + 1:02d}",
               "slug": f"article-{number}", "topics": f"[{_TOPICS[number % 3]}]", "people": f"[Personne {number % 4}]",
               "body": f"Premier paragraphe {number}.\n\n## Partie\n\nSuite {number}."}
     fields.update(changes)
@@ -351,3 +351,25 @@ def test_the_preview_applies_an_article_save_without_a_full_build(tmp_path):
         assert "Sauvé depuis l’éditeur." in page
     finally:
         preview.stop()
+
+
+def test_the_preview_first_build_with_two_processes_gives_the_same_site(tmp_path):
+    from generator.preview import Preview
+    from generator.watch import ChangeSet
+
+    trees = []
+    for jobs in (1, 2):
+        site = Site(tmp_path / f"p{jobs}")
+        _archive_of(site, count=70)  # enough articles for the pool to start
+        preview = Preview(site.root, port=0, reporter=RecordingReporter(), search=False, jobs=jobs)
+        try:
+            preview.rebuild(ChangeSet({"(start)"}, {"config"}), jobs=preview.first_build_jobs)
+            site.write({"content/articles/a01.md": _text(1, body="Après le premier build.")})
+            preview.rebuild(ChangeSet({"content/articles/a01.md"}, {"content"}))
+            origin = preview.url.encode()  # each preview has its own port, in absolute links
+            trees.append({p.relative_to(preview.site_dir).as_posix(): p.read_bytes().replace(origin, b"ORIGIN")
+                          for p in sorted(preview.site_dir.rglob("*")) if p.is_file()})
+        finally:
+            preview.stop()
+    assert trees[0] == trees[1] and len(trees[0]) > 100
+
