@@ -73,7 +73,8 @@ def _build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter, sea
     if session is not None:
         session.snapshot = None  # rebuilt below if this build succeeds
     inputs = read_inputs(root, overrides, reporter)
-    shortcut = _unchanged_inputs(inputs, now, search and index is not None)
+    # A session needs the model even when nothing changed: its next build starts from it.
+    shortcut = None if session is not None else _unchanged_inputs(inputs, now, search and index is not None)
     if shortcut is not None:
         _summarise(reporter, shortcut, {})
         return shortcut

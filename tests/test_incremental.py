@@ -283,6 +283,14 @@ def test_a_template_or_config_change_named_as_changed_takes_the_full_build(sessi
     assert site.files() == clean_tree(site, tmp_path)
 
 
+def test_a_session_started_on_an_unchanged_site_still_starts_from_a_model(site):
+    _archive_of(site)
+    site.build()
+    session_site = SessionSite(site)  # nothing changed since: no shortcut, the session needs the model
+    assert session_site.first.rendered == [] and session_site.session.snapshot is not None
+    assert session_site.edit("content/articles/a02.md", _text(2, body="Tout de suite.")).quick
+
+
 def test_a_session_whose_output_folder_was_removed_builds_it_again(session_site, tmp_path):
     site = session_site.site
     shutil.rmtree(site.output)
