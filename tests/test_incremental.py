@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 from conftest import NOW, Site, article, config_with
@@ -381,3 +383,14 @@ def test_the_preview_first_build_with_two_processes_gives_the_same_site(tmp_path
             preview.stop()
     assert trees[0] == trees[1] and len(trees[0]) > 100
 
+
+
+def test_a_no_op_build_does_not_load_markdown_yaml_or_jinja(archive):
+    # The no-op shortcut is the common case in deploy scripts and editor hooks: it must stay light.
+    script = ("import sys; from pathlib import Path; from generator.build import build; "
+              "from generator.report import RecordingReporter; "
+              f"result = build(Path({str(archive.root)!r}), {{}}, RecordingReporter(), search=False); "
+              "print(result.site is None, sorted(m for m in ('markdown', 'yaml', 'jinja2', 'babel', "
+              "'generator.assemble', 'generator.render') if m in sys.modules))")
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert output.split(None, 1) == ["True", "[]\n"]
