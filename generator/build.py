@@ -149,10 +149,10 @@ def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
     with reporter.stage("write"):
         result.write = writer.finish(keep=unchanged, keep_prefixes=(SEARCH_DIR + "/",), before_swap=search_hook,
                                      force=search_stale, previous=state.outputs)
+        next_change = _next_change(loaded.future_dates, now)
+        counts = {"articles": len(site.articles), "pages": len(planned)}
         state.save(fingerprints, writer.paths | unchanged,
-                   _inputs_digest(config, theme, loaded.sources, search and index is not None),
-                   _next_change(loaded.future_dates, now),
-                   {"articles": len(site.articles), "pages": len(planned)})
+                   _inputs_digest(config, theme, loaded.sources, search and index is not None), next_change, counts)
         loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
@@ -166,8 +166,7 @@ def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
             planned=planned, job_index={job.output_path: position for position, job in enumerate(planned)},
             fingerprints=fingerprints, outputs=writer.paths | unchanged, renderer=renderer, state=state,
             output=output, search_pages=search_pages, warnings=result.warnings,
-            next_change=min((date for date in loaded.future_dates if date > now), default=None), salt=salt,
-            counts={"articles": len(site.articles), "pages": len(planned)})
+            next_change=next_change, salt=salt, counts=counts)
     _summarise(reporter, result, reporter.timings)
     return result
 
@@ -176,7 +175,7 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
                    now: datetime, changed: set[str]) -> BuildResult | None:
     """Rebuild from the session's snapshot when `changed` are only article edits that keep the site's
     structure; None when a full build is needed. Any failure drops the snapshot."""
-    from .incremental import apply_article_edit, changed_sources, inputs_stamp, is_structural, search_page
+    from .incremental import apply_article_edit, changed_sources, inputs_stamp, keeps_its_place, search_page
     from .model import Article
     from .urls import output_path
     from .write import OutputWriter
@@ -186,7 +185,7 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
         config = load_config(root, overrides)
         if config.digest != snapshot.config.digest or inputs_stamp(config, load_theme(config)) != snapshot.inputs_stamp:
             return None
-    if snapshot.next_change is not None and snapshot.next_change <= now:
+    if snapshot.next_change and datetime.fromisoformat(snapshot.next_change) <= now:
         return None  # a future-dated article fell due
     if not (snapshot.output / MARKER).is_file():
         return None  # the output folder was removed or replaced: build it again
@@ -199,20 +198,14 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
     problems = [problem for _, found in results for problem in found]
     if any(not problem.is_warning for problem in problems) or not all(isinstance(a, Article) for a in articles):
         return None  # the full build reports the errors
-    if any(a.source_path not in snapshot.positions or is_structural(snapshot.articles[a.source_path], a)
-           for a in articles):
+    if not all(keeps_its_place(snapshot, article) for article in articles):
         return None
     edited = {source.display_path for source in sources}
     warnings = [warning for warning in snapshot.warnings if warning.path not in edited] + problems
     _stop_on_errors(warnings, snapshot.config, reporter)
-    session.snapshot = None  # until the update below has fully landed
+    session.snapshot = None  # until the update below has fully landed (any failure leaves it dropped)
     with reporter.stage("plan"):
-        affected: set[str] = set()
-        for article in articles:
-            pages = apply_article_edit(snapshot, article)
-            if pages is None:
-                return None
-            affected |= pages
+        affected = {page for article in articles for page in apply_article_edit(snapshot, article)}
     with reporter.stage("render"):
         to_render = []
         for path in sorted(affected):
@@ -231,8 +224,7 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
     with reporter.stage("write"):
         report = writer.finish(keep=snapshot.outputs - writer.paths, previous=snapshot.outputs)
         # No inputs digest: the next build in a new process checks everything again.
-        snapshot.state.save(snapshot.fingerprints, snapshot.outputs, "",
-                            snapshot.next_change.isoformat() if snapshot.next_change else None, snapshot.counts)
+        snapshot.state.save(snapshot.fingerprints, snapshot.outputs, "", snapshot.next_change, snapshot.counts)
     snapshot.warnings = warnings
     session.snapshot = snapshot
     result = BuildResult(snapshot.config, snapshot.site, len(snapshot.planned), report, warnings,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .assemble import reading_minutes
@@ -52,7 +51,7 @@ class Snapshot:
     output: Path
     search_pages: list[SearchPage]
     warnings: list[SourceError]
-    next_change: datetime | None
+    next_change: str | None  # ISO date when a future-dated article falls due, as the build state keeps it
     salt: str
     counts: dict = field(default_factory=dict)
 
@@ -96,17 +95,19 @@ def source_directories(sources: list[Source], content_dir: Path) -> set[str]:
     return folders
 
 
-def is_structural(old: Article, new: Article) -> bool:
-    return any(getattr(old, name) != getattr(new, name) for name in STRUCTURAL_FIELDS)
-
-
-def apply_article_edit(snapshot: Snapshot, article: Article) -> set[str] | None:
-    """Update the model in place for an edited article that keeps its place in the site; the output paths
-    of the pages to fingerprint again, or None when the edit is structural (a full build is needed)."""
+def keeps_its_place(snapshot: Snapshot, article: Article) -> bool:
+    """Whether the edited `article` is a published article of the snapshot with the same structural
+    fields: only then can apply_article_edit() update the model in place."""
     old = snapshot.articles.get(article.source_path)
-    position = snapshot.positions.get(article.source_path)
-    if old is None or position is None or is_structural(old, article):
-        return None
+    return old is not None and article.source_path in snapshot.positions and all(
+        getattr(old, name) == getattr(article, name) for name in STRUCTURAL_FIELDS)
+
+
+def apply_article_edit(snapshot: Snapshot, article: Article) -> set[str]:
+    """Update the model in place for an edited article that keeps its place in the site (see
+    keeps_its_place); the output paths of the pages to fingerprint again."""
+    old = snapshot.articles[article.source_path]
+    position = snapshot.positions[article.source_path]
     view = snapshot.site.articles[position]
     summary = view.summary
     # The summary and view are frozen for templates and workers; this is the one place that updates them,
