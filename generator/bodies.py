@@ -47,13 +47,23 @@ def store_html(store: Path, html: str) -> StoredHtml:
     """Write `html` to the store under its digest (once: same HTML, same file) and return its handle."""
     data = html.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    path = store / digest[:2] / f"{digest}.html"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)  # workers may store the same body at once: last rename wins, same bytes
-    return StoredHtml(digest, str(path), len(data))
+    folder = os.path.join(store, digest[:2])
+    path = os.path.join(folder, f"{digest}.html")
+    if not os.path.isfile(path):
+        # Workers may store the same body at once: each writes its own temporary file, the last rename wins.
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            _write_bytes(temporary, data)
+        except FileNotFoundError:  # the folder's first body
+            os.makedirs(folder, exist_ok=True)
+            _write_bytes(temporary, data)
+        os.replace(temporary, path)
+    return StoredHtml(digest, path, len(data))
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 def prune_store(store: Path, referenced: Set[str]) -> int:

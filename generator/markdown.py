@@ -14,6 +14,7 @@ import markdown as python_markdown
 import nh3
 
 from .model import Heading
+from .quick_markdown import QuickPatterns
 from .text import slugify, xml_safe
 
 _EXTENSIONS = ["extra", "toc", "sane_lists"]
@@ -84,7 +85,7 @@ def _get_converter() -> python_markdown.Markdown:
     global _converter
     if _converter is None:
         _converter = python_markdown.Markdown(
-            extensions=_EXTENSIONS,
+            extensions=[*_EXTENSIONS, QuickPatterns()],
             extension_configs={"toc": {"slugify": _heading_id, "toc_depth": "2-3"}},
             output_format="html",
         )

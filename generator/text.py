@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # C0 controls except tab/newline/carriage return, DEL, C1 controls: invalid in XML 1.0 or dangerous in terminals.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -32,6 +33,8 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß"
                             "’": "-", "'": "-"})
 
 
+# Names, topics and headings repeat across thousands of articles: each distinct text is worked out once.
+@lru_cache(maxsize=8192)
 def slugify(text: str) -> str:
     """A URL segment from a title or name: "Taïwan" -> "taiwan", "L’État" -> "l-etat".
 
