@@ -55,11 +55,14 @@ def site_for(size: int) -> Path:
         theme = root / "themes" / "bench"
         (theme / "templates").mkdir(parents=True)
         (theme / "theme.toml").write_text('extends = "default"\n')
-        default = Path(__file__).resolve().parent.parent / "themes/default/templates/article.html"
-        (theme / "templates/article.html").write_text(default.read_text())
         config = root / "site.toml"
         config.write_text(config.read_text().replace('paginate_by = 20\n', 'paginate_by = 20\ntheme = "bench"\n', 1))
         marker.write_text("ok")
+    # The child theme's article.html (what the template-edit scenario edits) follows the default theme's.
+    copy = root / "themes/bench/templates/article.html"
+    default = (Path(__file__).resolve().parent.parent / "themes/default/templates/article.html").read_text()
+    if not copy.is_file() or copy.read_text() != default:
+        copy.write_text(default)
     return root
 
 

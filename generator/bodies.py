@@ -15,6 +15,8 @@ from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 
+from .write import write_new_file
+
 BODIES_DIR = "bodies"
 
 
@@ -52,18 +54,9 @@ def store_html(store: Path, html: str) -> StoredHtml:
     if not os.path.isfile(path):
         # Workers may store the same body at once: each writes its own temporary file, the last rename wins.
         temporary = f"{path}.{os.getpid()}.tmp"
-        try:
-            _write_bytes(temporary, data)
-        except FileNotFoundError:  # the folder's first body
-            os.makedirs(folder, exist_ok=True)
-            _write_bytes(temporary, data)
+        write_new_file(temporary, data)
         os.replace(temporary, path)
     return StoredHtml(digest, path, len(data))
-
-
-def _write_bytes(path: str, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
 
 
 def prune_store(store: Path, referenced: Set[str]) -> int:

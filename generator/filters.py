@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,12 @@ def _locale(lang: str) -> Locale:
         return Locale.parse("en")
 
 
+# An article's date shows on its page and on every list, feed and term page that lists it.
+@lru_cache(maxsize=32768)
+def _formatted_date(day: date, style: str, lang: str) -> str:
+    return format_date(day, style, locale=_locale(lang))
+
+
 def _lang(context: jinja2.runtime.Context) -> str:
     return context.get("lang") or "en"
 
@@ -36,7 +42,7 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
     @jinja2.pass_context
     def date(context, value: datetime, style: str = "long") -> str:
         """"23 novembre 2026" in French, "November 23, 2026" in English."""
-        return format_date(value.date(), style, locale=_locale(_lang(context)))
+        return _formatted_date(value.date(), style, _lang(context))
 
     @jinja2.pass_context
     def date_time(context, value: datetime, style: str = "long") -> str:

@@ -159,9 +159,7 @@ class OutputWriter:
         self.held = {}
 
     def _spill(self, path: str, data: bytes) -> None:
-        target = self.staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_new_file(os.path.join(self.staging, path), data)
         self.spilled.add(path)
 
     def finish(self, keep: Set[str] = frozenset(), keep_prefixes: tuple[str, ...] = (),
@@ -213,9 +211,7 @@ def _update_in_place(output: Path, changed: Mapping[str, bytes], pruned: list[st
     entries = {"write": sorted(changed), "prune": pruned}
     _write_journal(journal, {**entries, "committed": False})
     for path, data in changed.items():
-        target = output / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.with_name(target.name + TEMPORARY_SUFFIX).write_bytes(data)
+        write_new_file(os.path.join(output, path + TEMPORARY_SUFFIX), data)
     _write_journal(journal, {**entries, "committed": True})
     _apply_journal(output, entries)
     journal.unlink()
@@ -280,13 +276,35 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+# Both below create a file's folders only when the first attempt finds them missing: a mkdir per file
+# (most of them already there) cost as much as the writes themselves in a cold build.
+
+def write_new_file(target: str, data: bytes) -> None:
+    """Write `data` to `target`, creating the folders on the way."""
+    try:
+        handle = open(target, "wb")  # noqa: SIM115 - closed below; the open alone is retried
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        handle = open(target, "wb")  # noqa: SIM115
+    with handle:
+        handle.write(data)
+
+
 def link_file(source: Path, target: Path) -> None:
     """A hard link (a copy where links are impossible), creating the folders on the way."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
+        return
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
     except OSError:
-        shutil.copy2(source, target)
+        pass
+    shutil.copy2(source, target)
 
 
 _RENAME_EXCHANGE = 2

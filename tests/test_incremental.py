@@ -89,7 +89,8 @@ def test_a_template_edit_renders_only_the_pages_using_it(archive):
 
 
 def test_a_shared_template_edit_renders_every_page_using_it(archive):
-    archive.write({"themes/maison/templates/partials/badges.html": "{# nothing to show #}\n"})
+    archive.write({"themes/maison/templates/partials/badges.html":
+                   "{% macro badges(article) %}{# nothing to show #}{% endmacro %}\n"})
     result = archive.build()
     assert "404.html" not in result.rendered and "feed.xml" not in result.rendered
     assert "2024/10/alpha/index.html" in result.rendered and "index.html" in result.rendered
