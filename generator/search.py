@@ -75,6 +75,8 @@ class IndexPlan:
     stale: list[Shard]
     previous: Path | None  # the last bundle, whose fresh shards are reused
     snapshot: Path  # hard links to the pages of the stale shards, one folder per shard
+    site: Path | None = None  # the tree Pagefind reads the shards of `globs` from, in place
+    globs: dict[str, str] = field(default_factory=dict)  # shard key -> glob of its pages in `site`
 
 
 @dataclass
@@ -186,17 +188,53 @@ def pagefind_executable() -> Path:
 
 
 def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previous: Path | None,
-                  work_dir: Path) -> IndexPlan:
-    """Plan the shards and snapshot the pages of those to re-index (hard links: the site may change after)."""
+                  work_dir: Path, stable: bool = False) -> IndexPlan:
+    """Plan the shards and say where Pagefind reads the pages of those to re-index.
+
+    A site that may change while Pagefind runs (the preview's) gets a snapshot: hard links to each stale
+    shard's pages, one folder per shard. A `stable` site (a build's staging tree, or its live folder
+    during the build) is read in place through a glob listing the shard's pages, which spares creating
+    and deleting a folder per page (several seconds for a cold build of 10,000 articles).
+    """
     shards = plan_shards(pages, config.search.shard_size)
     known = read_manifest(previous)
     stale = [shard for shard in shards if known.get(shard.key) != shard.digest]
     snapshot = work_dir / "search-pages"
     if snapshot.exists():
         shutil.rmtree(snapshot)
+    globs = {}
     for shard in stale:
-        _link_pages(site_dir, [page.path for page in shard.pages], snapshot / shard.key)
-    return IndexPlan(shards, stale, previous, snapshot)
+        glob = pages_glob([page.path for page in shard.pages]) if stable else None
+        if glob is None:
+            _link_pages(site_dir, [page.path for page in shard.pages], snapshot / shard.key)
+        else:
+            globs[shard.key] = glob
+    return IndexPlan(shards, stale, previous, snapshot, site_dir if globs else None, globs)
+
+
+# Output paths are made of slugs (letters, digits, hyphens) and the permalink's fixed text: anything else
+# could mean something to Pagefind's glob syntax, and such a shard is indexed from a snapshot instead.
+_GLOB_SAFE = re.compile(r"^[\w\-./]+$")
+# One command-line argument may not exceed 128 KiB (Linux).
+MAX_GLOB_LENGTH = 100_000
+
+
+def pages_glob(paths: list[str]) -> str | None:
+    """A Pagefind glob matching exactly `paths`, or None when a snapshot serves better.
+
+    The glob starts with the folder the pages share ("2024/{03/a/index.html,...}"): Pagefind walks only
+    that folder. Pages sharing none would make every shard's run walk the whole site (~0.8 s each for
+    25,000 files here), which costs more than linking them.
+    """
+    paths = sorted(set(paths))
+    if not paths or not all(_GLOB_SAFE.match(path) and "//" not in path for path in paths):
+        return None
+    prefix = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
+    if not prefix:
+        return None
+    rests = [path[len(prefix) + 1:] for path in paths]
+    glob = f"{prefix}/{rests[0]}" if len(rests) == 1 else f"{prefix}/{{{','.join(rests)}}}"
+    return glob if len(glob) <= MAX_GLOB_LENGTH else None
 
 
 def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
@@ -213,7 +251,9 @@ def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) 
     try:
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            runs = [pool.submit(_run_pagefind, plan.snapshot / shard.key, target / shard.key, reporter)
+            runs = [pool.submit(_run_pagefind, plan.site, target / shard.key, reporter, plan.globs[shard.key])
+                    if shard.key in plan.globs else
+                    pool.submit(_run_pagefind, plan.snapshot / shard.key, target / shard.key, reporter)
                     for shard in plan.stale]
             for run in runs:
                 run.result()
@@ -234,7 +274,9 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list
     `in_place`: `site_dir` is the live site; only changed shards are replaced, each by one rename.
     """
     target = site_dir / SEARCH_DIR
-    plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent)
+    # Nothing else writes to the site during a build: Pagefind can read it in place.
+    plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent,
+                         stable=True)
     if in_place and target.is_dir():
         return update_bundle(plan, target, reporter, jobs)
     if target.exists():
@@ -248,7 +290,7 @@ def update_bundle(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int =
     fresh = bundle.with_name(f".{bundle.name}.new")
     if fresh.exists():
         shutil.rmtree(fresh)
-    stale = IndexPlan(plan.stale, plan.stale, None, plan.snapshot)
+    stale = IndexPlan(plan.stale, plan.stale, None, plan.snapshot, plan.site, plan.globs)
     report = run_index(stale, fresh, reporter, jobs)
     for shard in plan.stale:
         replace_dir(fresh / shard.key, bundle / shard.key)
@@ -289,8 +331,10 @@ def _link_pages(site_dir: Path, pages: list[str], snapshot: Path) -> None:
         link_file(site_dir / relative, snapshot / relative)
 
 
-def _run_pagefind(site: Path, target: Path, reporter: Reporter) -> None:
+def _run_pagefind(site: Path, target: Path, reporter: Reporter, glob: str | None = None) -> None:
     command = [str(pagefind_executable()), "--site", str(site), "--output-path", str(target), "--quiet"]
+    if glob is not None:
+        command += ["--glob", glob]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     except OSError as exc:

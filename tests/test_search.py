@@ -124,6 +124,47 @@ def test_a_rebuild_reindexes_only_the_shards_whose_pages_changed(site):
     assert site_build(site).indexed == ["2024"]
 
 
+def test_shard_globs_start_at_the_folder_their_pages_share():
+    from generator.search import pages_glob
+
+    assert pages_glob(["2024/05/b/index.html", "2024/03/a/index.html"]) == \
+        "2024/{03/a/index.html,05/b/index.html}"
+    assert pages_glob(["2024/05/b/index.html"]) == "2024/05/b/index.html"
+    assert pages_glob(["a/index.html", "b/index.html"]) is None  # no shared folder: the whole site would be walked
+    assert pages_glob(["2024/05/a{b,c}/index.html", "2024/05/d/index.html"]) is None  # glob syntax in a name
+    assert pages_glob(["2024/05/taïwan/index.html", "2024/05/москва/index.html"]) == \
+        "2024/05/{taïwan/index.html,москва/index.html}"
+    assert pages_glob([f"2024/05/{'x' * 200}-{n}/index.html" for n in range(1000)]) is None  # too long for argv
+
+
+@pytest.mark.parametrize("permalink", ["/{year}/{month}/{slug}/", "/{slug}/"])
+def test_pages_read_in_place_index_like_a_snapshot(site, tmp_path, permalink):
+    from generator.search import prepare_index, run_index
+
+    site.write({"site.toml": (site.root / "site.toml").read_text().replace(
+                    "[", f'permalink = "{permalink}"\n\n[', 1) + "\n[search]\nshard_size = 2\n",
+                "content/articles/a.md": article(title="Taïwan", date="2024-05-01", body="Starlink en orbite."),
+                "content/articles/b.md": article(title="Москва", date="2024-06-01", body="Starlink, encore."),
+                "content/articles/c.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.")})
+    result = site.build()
+    config = load_config(site.root)
+    bundles = {}
+    for stable in (True, False):
+        work = tmp_path / f"work-{stable}"
+        plan = prepare_index(config, site.output, result.search_pages, None, work, stable=stable)
+        # Without dates in URLs the two 2024 pages share no folder: linked; a one-page shard has its own.
+        in_place = ({"2024", "2022"} if permalink.startswith("/{year}") else {"2022"}) if stable else set()
+        assert set(plan.globs) == in_place
+        assert (work / "search-pages").exists() == (in_place != {"2024", "2022"})
+        run_index(plan, tmp_path / f"bundle-{stable}", RecordingReporter())
+        assert not (work / "search-pages").exists()
+        bundles[stable] = {key: json.loads((tmp_path / f"bundle-{stable}/{key}/pagefind-entry.json").read_text())
+                           for key in ("2024", "2022")}
+    counts = {stable: {key: {lang: v["page_count"] for lang, v in entry["languages"].items()}
+                       for key, entry in shards.items()} for stable, shards in bundles.items()}
+    assert counts[True] == counts[False] == {"2024": {"fr": 2}, "2022": {"fr": 1}}
+
+
 def test_changing_the_shard_size_reshards_the_index(site):
     site.write({"content/articles/a.md": article(title="A", date="2024-05-01"),
                 "content/articles/b.md": article(title="B", date="2024-06-01")})
