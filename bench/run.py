@@ -42,8 +42,27 @@ def median_of(runs: int, prepare, args: list[str], cwd: Path) -> dict:
     for _ in range(runs):
         prepare()
         samples.append(measure(args, cwd))
+    return summary(samples)
+
+
+def summary(samples: list[tuple[float, float]]) -> dict:
+    """Median wall time, every run's wall time, and the largest peak memory of (wall, peak) samples."""
     return {"wall_s": round(statistics.median(s[0] for s in samples), 3),
-            "peak_mb": round(max(s[1] for s in samples), 1), "runs": runs}
+            "samples_s": [round(s[0], 2) for s in samples],
+            "peak_mb": round(max(s[1] for s in samples), 1), "runs": len(samples)}
+
+
+def paired(runs: int, ours, theirs) -> tuple[list, list]:
+    """Alternate runs of two measurements (each a function returning a (wall, peak) sample).
+
+    This machine's speed drifts by tens of percent over minutes; measuring one tool's runs after the
+    other's skews their ratio, alternating exposes both to the same drift, and each pair gives a ratio.
+    """
+    our_samples, their_samples = [], []
+    for _ in range(runs):
+        our_samples.append(ours())
+        their_samples.append(theirs())
+    return our_samples, their_samples
 
 
 def site_for(size: int) -> Path:
@@ -95,15 +114,20 @@ def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> 
     root = site_for(size)
     results: dict[str, dict] = {}
     build = [*COMMAND, "build", "-q"]
-    if "cold" in scenarios:
-        results["cold build, no search"] = median_of(runs, lambda: clean(root), [*build, "--no-search"], root)
-    if "search" in scenarios:
-        results["cold build, with search"] = median_of(runs, lambda: clean(root), build, root)
-    elif not (root / "output").is_dir():
+
+    def ours(search: bool):
+        return lambda: (clean(root), measure(build if search else [*build, "--no-search"], root))[1]
+
+    if "hugo" in scenarios and hugo_available():
+        results.update(_against_hugo(root, runs, scenarios, ours))
+    else:
+        if "cold" in scenarios:
+            results["cold build, no search"] = summary([ours(False)() for _ in range(runs)])
+        if "search" in scenarios:
+            results["cold build, with search"] = summary([ours(True)() for _ in range(runs)])
+    if "search" not in scenarios or not (root / "output/pagefind").is_dir():
         measure(build, root)
     results.update(_rebuilds(root, size, runs, scenarios, build))
-    if "hugo" in scenarios and hugo_available():
-        results.update(_hugo(root, runs))
     if "pagefind" in scenarios:
         results["pagefind alone"] = pagefind_alone(root)
     results["pages"] = {"html": sum(1 for _ in (root / "output").rglob("*.html")),
@@ -133,18 +157,47 @@ def _rebuilds(root: Path, size: int, runs: int, scenarios: tuple[str, ...], buil
     return results
 
 
-def _hugo(archive: Path, runs: int) -> dict:
-    """Hugo over the same articles, then Pagefind over Hugo's output (article bodies only, like ours)."""
+def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) -> dict:
+    """Our cold builds alternated with Hugo's (without search), then with Hugo + Pagefind's (with search),
+    on the same articles: Hugo's output is indexed by Pagefind over its article bodies, like ours."""
     from pagefind_bin import get_executable
 
     root = hugo_site(archive, WORK)
-    results = {f"Hugo {hugo_version()} cold build": median_of(runs, lambda: clean_hugo(root), hugo_command(root),
-                                                               root)}
     target = WORK / "pagefind-hugo"
     pagefind = [str(get_executable()), "--site", str(root / "public"), "--output-path", str(target), "--quiet"]
-    results["Pagefind over Hugo's output"] = median_of(1, lambda: shutil.rmtree(target, ignore_errors=True),
-                                                       pagefind, root)
+
+    def hugo() -> tuple[float, float]:
+        clean_hugo(root)
+        return measure(hugo_command(root), root)
+
+    def hugo_and_pagefind() -> tuple[float, float]:
+        hugo_wall, hugo_peak = hugo()
+        shutil.rmtree(target, ignore_errors=True)
+        pagefind_wall, pagefind_peak = measure(pagefind, root)
+        indexing.append((pagefind_wall, pagefind_peak))
+        return hugo_wall + pagefind_wall, max(hugo_peak, pagefind_peak)
+
+    results: dict[str, dict] = {}
+    hugo_name = f"Hugo {hugo_version()} cold build"
+    if "cold" in scenarios:
+        our_runs, their_runs = paired(runs, ours(False), hugo)
+        results["cold build, no search"] = summary(our_runs)
+        results[hugo_name] = summary(their_runs)
+        results["ratio: cold build / Hugo"] = pair_ratios(our_runs, their_runs)
+    if "search" in scenarios:
+        indexing: list[tuple[float, float]] = []
+        our_runs, their_runs = paired(runs, ours(True), hugo_and_pagefind)
+        results["cold build, with search"] = summary(our_runs)
+        results["Pagefind over Hugo's output"] = summary(indexing)
+        results["Hugo + Pagefind"] = summary(their_runs)
+        results["ratio: cold build with search / (Hugo + Pagefind)"] = pair_ratios(our_runs, their_runs)
     return results
+
+
+def pair_ratios(ours: list[tuple[float, float]], theirs: list[tuple[float, float]]) -> dict:
+    """Each pair's ratio and their median (a ratio below 1 means we were faster)."""
+    pairs = [round(mine[0] / other[0], 2) for mine, other in zip(ours, theirs, strict=True)]
+    return {"ratio": round(statistics.median(pairs), 2), "pairs": pairs}
 
 
 def pagefind_alone(root: Path) -> dict:
@@ -165,35 +218,21 @@ def table(all_results: dict) -> str:
     lines = ["| scenario | " + " | ".join(f"{s:,} articles" for s in sizes) + " |",
              "| --- | " + " | ".join("---" for _ in sizes) + " |"]
     for row in rows:
-        cells = [f"{all_results[s][row]['wall_s']:.2f} s, {all_results[s][row]['peak_mb']:.0f} MB" for s in sizes]
-        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        lines.append(f"| {row} | " + " | ".join(_cell(all_results[s][row]) for s in sizes) + " |")
     if all("pagefind alone" in r for r in all_results.values()):
         cells = [f"{r['pagefind alone']['wall_s']:.1f} s, {r['pagefind alone']['peak_mb']:.0f} MB, "
                  f"{r['pagefind alone']['bundle_mb']} MB bundle" for r in all_results.values()]
         lines.append("| Pagefind alone over the output | " + " | ".join(cells) + " |")
     lines.append("| pages written (HTML / files) | " + " | ".join(
         f"{r['pages']['html']:,} / {r['pages']['files']:,}" for r in all_results.values()) + " |")
-    lines += _ratios(all_results)
     return "\n".join(lines)
 
 
-def _ratios(all_results: dict) -> list[str]:
-    """news-archive / Hugo, where both ran: cold without search, and cold with search vs Hugo + Pagefind."""
-    lines = []
-    for size, results in all_results.items():
-        hugo = next((value for key, value in results.items() if key.startswith("Hugo ")), None)
-        pagefind = results.get("Pagefind over Hugo's output")
-        if hugo is None or pagefind is None:
-            continue
-        parts = []
-        if "cold build, no search" in results:
-            parts.append(f"cold build {results['cold build, no search']['wall_s'] / hugo['wall_s']:.2f}x Hugo")
-        if "cold build, with search" in results:
-            both = hugo["wall_s"] + pagefind["wall_s"]
-            parts.append(f"cold build with search {results['cold build, with search']['wall_s'] / both:.2f}x "
-                         f"Hugo + Pagefind ({both:.1f} s)")
-        lines.append(f"\n{size:,} articles: " + "; ".join(parts))
-    return lines
+def _cell(result: dict) -> str:
+    if "ratio" in result:
+        return f"**{result['ratio']:.2f}x** (pairs: {', '.join(f'{r:.2f}' for r in result['pairs'])})"
+    runs = f" ({', '.join(f'{w:.1f}' for w in result['samples_s'])})" if len(result.get("samples_s", ())) > 1 else ""
+    return f"{result['wall_s']:.2f} s{runs}, {result['peak_mb']:.0f} MB"
 
 
 def main() -> None:

@@ -128,7 +128,8 @@ def _strings(directories: list[Path]) -> dict[str, dict[str, str]]:
     return strings
 
 
-_environments: dict[tuple, tuple[jinja2.Environment, list[str]]] = {}
+_environments: dict[tuple, jinja2.Environment] = {}
+_loaded_from: dict[tuple, str] = {}  # environment key -> stamp of the template files its templates came from
 
 
 def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
@@ -143,13 +144,13 @@ def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
     if key not in _environments:
         if len(_environments) > 8:
             _environments.clear()
-        _environments[key] = (_new_environment(theme, config, asset_urls), [""])
-    environment, stamp = _environments[key]
-    current = _templates_stamp(theme)
-    if stamp[0] != current:
-        if environment.cache is not None:
-            environment.cache.clear()
-        stamp[0] = current
+            _loaded_from.clear()
+        _environments[key] = _new_environment(theme, config, asset_urls)
+    environment = _environments[key]
+    stamp = _templates_stamp(theme)
+    if _loaded_from.get(key) != stamp:
+        environment.cache.clear()
+        _loaded_from[key] = stamp
     return environment
 
 

@@ -86,6 +86,12 @@ def test_a_template_edit_renders_only_the_pages_using_it(archive):
     archive.write({"themes/maison/templates/404.html":
                    '{% extends "base.html" %}{% block main %}Égaré{% endblock %}\n'})
     assert archive.build().rendered == ["404.html"]
+    # Same process, same Jinja environment: the edited template is loaded again, not taken from its cache.
+    assert "Égaré" in archive.read("404.html")
+    archive.write({"themes/maison/templates/404.html":
+                   '{% extends "base.html" %}{% block main %}Perdu{% endblock %}\n'})
+    assert archive.build().rendered == ["404.html"]
+    assert "Perdu" in archive.read("404.html")
 
 
 def test_a_shared_template_edit_renders_every_page_using_it(archive):
