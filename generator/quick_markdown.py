@@ -37,8 +37,10 @@ INLINE_LITERALS: dict[str, tuple[str, ...]] = {
     r'\[\^([^\]]*)\]': ("[^",),  # footnote reference
 }
 
-# Block processors whose test is one search of the block: (class, attribute holding the expression,
-# the expression) -> texts one of which a matching block contains.
+# Block processors whose test is one search of the block, or whose test accepts every block and whose
+# run gives it back untouched when one search fails (definitions of footnotes, abbreviations, link
+# references): (class, attribute holding the expression, the expression) -> texts one of which a
+# matching block contains.
 BLOCK_LITERALS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("HashHeaderProcessor", "RE",
      r'(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)'): ("#",),
@@ -47,6 +49,11 @@ BLOCK_LITERALS: dict[tuple[str, str, str], tuple[str, ...]] = {
         ("-", "_", "*"),
     ("BlockQuoteProcessor", "RE", r'(^|\n)[ ]{0,3}>[ ]?(.*)'): (">",),
     ("DefListProcessor", "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)'): (":",),
+    ("FootnoteBlockProcessor", "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$'): ("[^",),
+    ("AbbrBlockprocessor", "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$'): ("*[",),
+    ("ReferenceProcessor", "RE",
+     r"""^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$"""):
+        ("]:",),
 }
 
 

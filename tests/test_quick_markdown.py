@@ -86,7 +86,8 @@ def test_the_configured_converter_uses_the_quick_processors():
     # Every stock inline pattern of our extension set has its literal: none is tried in vain.
     assert all(inline_literals(pattern) for pattern in converter.inlinePatterns)
     quick_blocks = {type(p).__name__ for p in converter.parser.blockprocessors if block_literals(p)}
-    assert quick_blocks == {"HashHeaderProcessor", "HRProcessor", "BlockQuoteProcessor", "DefListProcessor"}
+    assert quick_blocks == {"HashHeaderProcessor", "HRProcessor", "BlockQuoteProcessor", "DefListProcessor",
+                            "FootnoteBlockProcessor", "AbbrBlockprocessor", "ReferenceProcessor"}
 
 
 def test_every_construct_converts_exactly_as_python_markdown_does():
