@@ -116,7 +116,10 @@ def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> 
     build = [*COMMAND, "build", "-q"]
 
     def ours(search: bool):
-        return lambda: (clean(root), measure(build if search else [*build, "--no-search"], root))[1]
+        def cold_build() -> tuple[float, float]:
+            clean(root)
+            return measure(build if search else [*build, "--no-search"], root)
+        return cold_build
 
     if "hugo" in scenarios and hugo_available():
         results.update(_against_hugo(root, runs, scenarios, ours))
@@ -166,6 +169,8 @@ def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) ->
     target = WORK / "pagefind-hugo"
     pagefind = [str(get_executable()), "--site", str(root / "public"), "--output-path", str(target), "--quiet"]
 
+    indexing: list[tuple[float, float]] = []  # Pagefind's own runs, inside hugo_and_pagefind()
+
     def hugo() -> tuple[float, float]:
         clean_hugo(root)
         return measure(hugo_command(root), root)
@@ -185,7 +190,6 @@ def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) ->
         results[hugo_name] = summary(their_runs)
         results["ratio: cold build / Hugo"] = pair_ratios(our_runs, their_runs)
     if "search" in scenarios:
-        indexing: list[tuple[float, float]] = []
         our_runs, their_runs = paired(runs, ours(True), hugo_and_pagefind)
         results["cold build, with search"] = summary(our_runs)
         results["Pagefind over Hugo's output"] = summary(indexing)

@@ -49,8 +49,7 @@ def store_html(store: Path, html: str) -> StoredHtml:
     """Write `html` to the store under its digest (once: same HTML, same file) and return its handle."""
     data = html.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    folder = os.path.join(store, digest[:2])
-    path = os.path.join(folder, f"{digest}.html")
+    path = os.path.join(store, digest[:2], f"{digest}.html")
     if not os.path.isfile(path):
         # Workers may store the same body at once: each writes its own temporary file, the last rename wins.
         temporary = f"{path}.{os.getpid()}.tmp"

@@ -7,6 +7,7 @@ looked up child first, then parents. A site overrides the default theme with a s
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +158,8 @@ def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
 def _templates_stamp(theme: Theme) -> str:
     from .state import files_digest
 
-    return files_digest("", [path for folder in theme.template_dirs for path in sorted(Path(folder).rglob("*"))
-                             if path.is_file()])
+    folders = tuple(folder + os.sep for folder in theme.template_dirs)
+    return files_digest("", [path for path in theme_files(theme) if str(path).startswith(folders)])
 
 
 def _new_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:

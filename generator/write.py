@@ -297,14 +297,13 @@ def link_file(source: Path, target: Path) -> None:
         return
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.link(source, target)
-            return
-        except OSError:
-            pass
     except OSError:
-        pass
-    shutil.copy2(source, target)
+        shutil.copy2(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 _RENAME_EXCHANGE = 2
