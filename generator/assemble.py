@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import operator
+import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from .config import Config, Taxonomy
 from .errors import SourceError
@@ -58,9 +61,22 @@ class _Resolver:
 _cached_slugify = functools.lru_cache(maxsize=1 << 16)(slugify)
 
 
+class Memo(Protocol):
+    """Where a value derived from inputs with a given digest can be kept for the next build."""
+
+    def get(self, digest: str) -> Any | None: ...
+
+    def put(self, digest: str, value: Any) -> None: ...
+
+
 def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[StandalonePage],
-                  term_files: Iterable[TermFile], now: datetime) -> tuple[Site, list[SourceError]]:
-    """Build the site model; returns it with every problem found (duplicate URLs, ...)."""
+                  term_files: Iterable[TermFile], now: datetime,
+                  related_memo: Memo | None = None) -> tuple[Site, list[SourceError]]:
+    """Build the site model; returns it with every problem found (duplicate URLs, ...).
+
+    `related_memo` keeps the related-article choice of the last build: an edit that moves no article and
+    changes no topic or person reuses it instead of scoring 10,000 articles again (about a second).
+    """
     problems: list[SourceError] = []
     published, drafts, future = _published(config, articles, now)
     published, urls = _article_urls(config, published, problems)
@@ -74,7 +90,7 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
     page_urls = {page.source_path: page_url(config, page.slug) for page in pages}
     site = Site(
         articles=views,
-        related=_related(config, summaries),
+        related=_related(config, summaries, related_memo),
         terms=_terms(config, summaries, resolvers, names, term_files),
         years=_periods(config, summaries, by_month=False),
         months=_periods(config, summaries, by_month=True),
@@ -240,30 +256,45 @@ def _periods(config: Config, summaries: list[ArticleSummary], by_month: bool) ->
     return tuple(periods)
 
 
-def _related(config: Config, summaries: list[ArticleSummary]) -> dict[str, tuple[ArticleSummary, ...]]:
+def _related(config: Config, summaries: list[ArticleSummary],
+             memo: Memo | None) -> dict[str, tuple[ArticleSummary, ...]]:
     """Up to five articles sharing the most topics and people (ties: the most recent), at least three."""
     taxonomies = [t.name for t in config.taxonomies if t.field != "sources"]
+    terms_by_position = [tuple((name, ref.slug) for name in taxonomies for ref in summary.terms[name])
+                         for summary in summaries]
+    # The choice depends only on each position's terms: that is all the digest covers.
+    digest = hashlib.sha256(pickle.dumps((RELATED_MAX, RELATED_MIN, _RELATED_WINDOW, terms_by_position),
+                                         protocol=5)).hexdigest() if memo is not None else ""
+    chosen = memo.get(digest) if memo is not None else None
+    if not (isinstance(chosen, list) and len(chosen) == len(summaries)):
+        chosen = related_positions(terms_by_position)
+        if memo is not None:
+            memo.put(digest, chosen)
+    return {summary.url: tuple(summaries[other] for other in best)
+            for summary, best in zip(summaries, chosen, strict=True)}
+
+
+def related_positions(terms_by_position: list[tuple[tuple[str, str], ...]]) -> list[tuple[int, ...]]:
+    """For each position (newest first), the positions of its related articles, best first."""
     positions_by_term: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for position, summary in enumerate(summaries):
-        for name in taxonomies:
-            for ref in summary.terms[name]:
-                positions_by_term[(name, ref.slug)].append(position)
-    related = {}
-    for position, summary in enumerate(summaries):
+    for position, terms in enumerate(terms_by_position):
+        for term in terms:
+            positions_by_term[term].append(position)
+    chosen = []
+    for position, terms in enumerate(terms_by_position):
         candidates: list[int] = []
-        for name in taxonomies:
-            for ref in summary.terms[name]:
-                candidates += _near(positions_by_term[(name, ref.slug)], position)
+        for term in terms:
+            candidates += _near(positions_by_term[term], position)
         # Counted in ascending position order, so that among equal counts the stable sort (in C) keeps the
         # lower position first: the more recent article.
         scores = Counter(sorted(candidates))
         scores.pop(position, None)
         best = [other for other, _ in sorted(scores.items(), key=_COUNT, reverse=True)[:RELATED_MAX]]
         if len(best) < RELATED_MIN:
-            best += [other for other in _nearest(position, len(summaries)) if other not in best][
+            best += [other for other in _nearest(position, len(terms_by_position)) if other not in best][
                 : RELATED_MIN - len(best)]
-        related[summary.url] = tuple(summaries[other] for other in best)
-    return related
+        chosen.append(tuple(best))
+    return chosen
 
 
 def _near(positions: list[int], position: int) -> list[int]:

@@ -9,6 +9,7 @@ the handle. Unreferenced bodies are deleted when the parse cache is saved.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Set
@@ -49,7 +50,7 @@ def store_html(store: Path, html: str) -> StoredHtml:
     """Write `html` to the store under its digest (once: same HTML, same file) and return its handle."""
     data = html.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    path = os.path.join(store, digest[:2], f"{digest}.html")
+    path = body_path(store, digest)
     if not os.path.isfile(path):
         # Workers may store the same body at once: each writes its own temporary file, the last rename wins.
         temporary = f"{path}.{os.getpid()}.tmp"
@@ -58,14 +59,28 @@ def store_html(store: Path, html: str) -> StoredHtml:
     return StoredHtml(digest, path, len(data))
 
 
+def body_path(store: Path | str, digest: str) -> str:
+    return os.path.join(store, digest[:2], f"{digest}.html")
+
+
+def stored_digests(store: Path | str) -> set[str]:
+    """The digests of the bodies in the store."""
+    return {name[:-5] for folder in _entries(store) if folder.is_dir()
+            for name in os.listdir(folder.path) if name.endswith(".html")}
+
+
 def prune_store(store: Path, referenced: Set[str]) -> int:
     """Delete stored bodies whose digest is not in `referenced`; returns how many."""
-    removed = 0
-    if not store.is_dir():
-        return 0
-    for folder in store.iterdir():
-        for path in folder.glob("*.html") if folder.is_dir() else ():
-            if path.stem not in referenced:
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
+    unreferenced = stored_digests(store) - referenced
+    for digest in unreferenced:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(body_path(store, digest))
+    return len(unreferenced)
+
+
+def _entries(folder: Path | str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []

@@ -16,7 +16,7 @@ from .model import Source
 from .pool import cyclic_gc_paused
 from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete
-from .state import OutputState, code_version, files_digest
+from .state import OutputState, code_version, file_stamps, files_digest
 from .theme import Theme, load_theme, theme_files
 from .write import MARKER, WriteReport, journal_path, staging_dir
 
@@ -152,7 +152,8 @@ def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
         next_change = _next_change(loaded.future_dates, now)
         counts = {"articles": len(site.articles), "pages": len(planned)}
         state.save(fingerprints, writer.paths | unchanged,
-                   _inputs_digest(config, theme, loaded.sources, search and index is not None), next_change, counts)
+                   _inputs_digest(config, theme, loaded.sources, search and index is not None, inputs.stamps),
+                   next_change, counts)
         loaded.parse_cache.commit()
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
@@ -256,6 +257,9 @@ class Inputs:
     theme: Theme
     sources: list[Source]
     problems: list[SourceError]
+    # Each source's stat, taken once before anything is read: the no-op check, the parse cache and the
+    # saved inputs digest all use it (a file saved during the build then differs at the next one).
+    stamps: dict[Path, tuple | None] = field(default_factory=dict)
 
 
 def read_inputs(root: Path, overrides: dict[str, Any] | None, reporter: Reporter) -> Inputs:
@@ -264,39 +268,43 @@ def read_inputs(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
         theme = load_theme(config)
     with reporter.stage("discover"):
         sources, problems = discover_sources(config)
-    return Inputs(config, theme, sources, problems)
+        stamps = file_stamps(source.path for source in sources)
+    return Inputs(config, theme, sources, problems, stamps)
 
 
 def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
               now: datetime | None = None, jobs: int = 1, inputs: Inputs | None = None) -> LoadedSite:
     """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
     from .assemble import assemble_site
-    from .state import ParseCache
+    from .state import DerivedCache, ParseCache
 
     now = now or datetime.now(UTC)
     inputs = inputs or read_inputs(root, overrides, reporter)
     config, theme, sources, problems = inputs.config, inputs.theme, inputs.sources, list(inputs.problems)
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems)
-        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs, reporter)
+        articles, pages, term_files, parse_problems = parse_sources(sources, config, cache, jobs, reporter,
+                                                                    inputs.stamps)
         problems += parse_problems
     with reporter.stage("assemble"):
-        site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz))
+        site, assemble_problems = assemble_site(config, articles, pages, term_files, now.astimezone(config.tz),
+                                                DerivedCache(config, "related.pickle", problems))
         problems += assemble_problems
     future = [a.date for a in articles if a.date > now.astimezone(config.tz)]
     return LoadedSite(config, theme, site, problems, cache, len(sources) - cache.hits, sources, future, articles)
 
 
 def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
-                  reporter: Reporter | None = None) -> tuple[
+                  reporter: Reporter | None = None, stamps: dict[Path, tuple | None] | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
     """Parse every source (cache misses only, in `jobs` processes), in the sources' order."""
+    stamps = stamps or {}
     from .pool import run_tasks
 
     results: dict[str, tuple] = {}
     missing = []
     for source in sources:
-        cached = cache.get(source.source_path, source.path) if cache else None
+        cached = cache.get(source.source_path, source.path, stamps.get(source.path)) if cache else None
         if cached is None:
             missing.append(source)
         else:
@@ -366,10 +374,11 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
         reporter.problem(problem)
 
 
-def _inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool) -> str:
+def _inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool,
+                   stamps: dict[Path, tuple | None]) -> str:
     """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
     paths = [source.path for source in sources] + theme_files(theme)
-    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths)
+    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths, stamps)
 
 
 def _next_change(future_dates: list[datetime], now: datetime) -> str | None:
@@ -388,7 +397,7 @@ def _unchanged_inputs(inputs: Inputs, now: datetime, search: bool) -> BuildResul
     if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
         return None  # a first build, or a killed one to recover from
     state = OutputState(config, output, [])
-    if not state.inputs or state.inputs != _inputs_digest(config, theme, sources, search):
+    if not state.inputs or state.inputs != _inputs_digest(config, theme, sources, search, inputs.stamps):
         return None
     if state.next_change and datetime.fromisoformat(state.next_change) <= now:
         return None

@@ -8,6 +8,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .errors import BuildFailed, UsageError
@@ -71,6 +72,19 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--future", action="store_true", default=None, help="include future-dated articles")
     parser.add_argument("--base-url", metavar="URL", help="public URL of the site, e.g. https://example.org/archive/")
     parser.add_argument("--output", metavar="DIR", type=Path, help="output directory (default: output)")
+
+
+def run() -> NoReturn:
+    """The `news-archive` command: `main`, then exit without tearing the interpreter down.
+
+    A build of 10,000 articles leaves a few hundred thousand objects that the interpreter would free one
+    by one on the way out (about 0.4 s, a tenth of an incremental build). Everything the command writes
+    is closed and renamed before `main` returns; only the standard streams need flushing.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,10 +9,11 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .bodies import BODIES_DIR, StoredHtml, prune_store
+from .bodies import BODIES_DIR, StoredHtml, body_path, prune_store, stored_digests
 from .config import Config
 from .errors import SourceError
 
@@ -85,7 +86,7 @@ class ParseCache:
         cache = cls._open.get(path)
         if cache is None or cache.key != cls.key_for(config) or cache.disk_stamp != _stamp(path):
             cache = cls._open[path] = cls(config, problems)
-        cache.used, cache.hits, cache.dirty = {}, 0, False
+        cache.used, cache.hits, cache.dirty, cache.stored = {}, 0, False, None
         return cache
 
     @staticmethod
@@ -100,6 +101,7 @@ class ParseCache:
         self.used: dict[str, tuple] = {}
         self.hits = 0
         self.dirty = True
+        self.stored: set[str] | None = None  # digests in the body store, listed once per build
         self.disk_stamp = _stamp(self.path)
         try:
             with open(self.path, "rb") as handle:
@@ -115,17 +117,14 @@ class ParseCache:
             self.entries = data.get("entries", {})
             self.dirty = False
 
-    def get(self, source_path: str, path: Path) -> tuple | None:
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    def get(self, source_path: str, path: Path, stamp: tuple | None = None) -> tuple | None:
+        """The cached result for this file, or None. `stamp`: its `file_stamp`, when already taken."""
+        stamp = stamp or file_stamp(path)
         entry = self.entries.get(source_path)
-        if entry is None:
+        if entry is None or stamp is None:
             return None
-        if not all(body.exists() for body in _stored_bodies(entry[2])):
-            return None  # someone cleared part of .cache/: parse again
+        if not all(self._is_stored(body) for body in _stored_bodies(entry[2])):
+            return None  # someone cleared part of .cache/ (or moved the site): parse again
         if entry[0] != stamp:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest != entry[1]:
@@ -135,6 +134,12 @@ class ParseCache:
         self.used[source_path] = entry
         self.hits += 1
         return entry[2]
+
+    def _is_stored(self, body: StoredHtml) -> bool:
+        store = self.path.parent / BODIES_DIR
+        if self.stored is None:
+            self.stored = stored_digests(store)  # one listing instead of a stat per article
+        return body.digest in self.stored and body.path == body_path(store, body.digest)
 
     def put(self, source_path: str, path: Path, result: tuple) -> None:
         try:
@@ -163,22 +168,81 @@ class ParseCache:
         prune_store(self.path.parent / BODIES_DIR, referenced)
 
 
+class DerivedCache:
+    """One value derived from many inputs, kept in .cache/<name> with the digest of those inputs.
+
+    A build whose inputs have the same digest takes the value instead of deriving it again. A missing
+    file, or another version of the generator's code, means "derive it"; so does a corrupt or foreign
+    file, with a warning. The value is also kept in memory for the next build of the same process (the
+    preview).
+    """
+
+    _kept: dict[Path, tuple] = {}
+
+    def __init__(self, config: Config, name: str, problems: list[SourceError]):
+        self.name = name
+        self.path = state_path(config, name)
+        self.key = (STATE_VERSION, code_version())
+        self.problems = problems
+
+    def get(self, digest: str) -> Any | None:
+        kept = self._kept.get(self.path)
+        if kept is None or kept[0] != _stamp(self.path):
+            try:
+                with open(self.path, "rb") as handle:
+                    data = pickle.load(handle)
+            except FileNotFoundError:
+                return None
+            except Exception:  # noqa: BLE001 - whatever is in there, it is only a cache
+                data = None
+            if not (isinstance(data, tuple) and len(data) == 3):
+                self.problems.append(SourceError(f"{CACHE_DIR}/{self.name}", None, None,
+                                                 "corrupt or foreign build cache, discarded",
+                                                 "deleting .cache/ is always safe", "warning"))
+                return None
+            kept = self._kept[self.path] = (_stamp(self.path), *data)
+        _, key, known_digest, value = kept
+        return value if key == self.key and known_digest == digest else None
+
+    def put(self, digest: str, value: Any) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        with open(temporary, "wb") as handle:
+            pickle.dump((self.key, digest, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.path)
+        self._kept[self.path] = (_stamp(self.path), self.key, digest, value)
+
+
 def _stored_bodies(result: tuple) -> list[StoredHtml]:
     """The body-store handles of one parse result (an article's body)."""
     body = getattr(result[0], "body_html", None)
     return [body] if isinstance(body, StoredHtml) else []
 
 
-def files_digest(seed: str, paths: list[Path]) -> str:
-    """A digest of `seed` and each file's stat (path, mtime, size, inode): equal digests, same files."""
+def files_digest(seed: str, paths: list[Path], stamps: dict[Path, tuple | None] | None = None) -> str:
+    """A digest of `seed` and each file's stat (path, mtime, size, inode): equal digests, same files.
+
+    `stamps`: stats already taken (by `file_stamps`), so that 10,000 files are not stat'ed twice.
+    """
     digest = hashlib.sha256(seed.encode())
     for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{stat.st_ino}\n".encode())
+        stamp = stamps[path] if stamps is not None and path in stamps else file_stamp(path)
+        if stamp is not None:
+            digest.update(f"{path}|{stamp[0]}|{stamp[1]}|{stamp[2]}\n".encode())
     return digest.hexdigest()
+
+
+def file_stamp(path: Path | str) -> tuple | None:
+    """(mtime in ns, size, inode) of a file; None when it cannot be stat'ed."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def file_stamps(paths: Iterable[Path]) -> dict[Path, tuple | None]:
+    return {path: file_stamp(path) for path in paths}
 
 
 def _stamp(path: Path) -> tuple | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import article
+from conftest import NOW, article
 
 from generator.bodies import StoredHtml, prune_store, store_html
+from generator.build import build
+from generator.report import RecordingReporter
 
 
 def test_a_stored_body_reads_back_as_html_and_is_shared_by_equal_bodies(tmp_path):
@@ -45,3 +47,14 @@ def test_bodies_no_longer_used_are_pruned_and_a_cleared_store_is_refilled(site):
     (site.output / "2024/10/un-article/index.html").unlink()
     again = site.build()
     assert again.parsed == 1 and "Seconde version." in site.read("2024/10/un-article/index.html")
+
+
+def test_a_moved_site_does_not_read_bodies_through_its_old_paths(site, tmp_path):
+    site.write({"content/articles/a.md": article(body="Texte d'origine.")})
+    site.build()
+    moved = tmp_path / "moved"
+    shutil.copytree(site.root, moved)
+    shutil.rmtree(site.root / ".cache")  # the old location's store is gone
+    result = build(moved, {}, RecordingReporter(), search=False, now=NOW)
+    assert result.parsed == 1
+    assert "Texte d'origine." in (moved / "output/2024/10/un-article/index.html").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -122,6 +123,29 @@ def test_a_rebuild_reindexes_only_the_shards_whose_pages_changed(site):
     assert not (site.output / "pagefind/2022").exists()
     shutil.rmtree(site.output / "pagefind")
     assert site_build(site).indexed == ["2024"]
+
+
+def _indexed_texts(bundle) -> str:
+    """Every page text of a Pagefind bundle, as its fragments hold it."""
+    return "\n".join(gzip.decompress(path.read_bytes()).decode() for path in sorted(bundle.rglob("*.pf_fragment")))
+
+
+def test_an_edited_shard_indexes_the_new_text_as_a_fresh_index_would(site):
+    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\n",
+                "content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev."),
+                "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
+                "content/articles/new2.md": article(title="Neuf 2", date="2024-06-01", body="Twitter bruisse.")})
+    site_build(site)
+    site.write({"content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives d’Odessa.")})
+    assert site_build(site).indexed == ["2022"]
+    texts = _indexed_texts(site.output / "pagefind/2022")
+    assert "Odessa" in texts and "Kiev" not in texts
+    kept = _indexed_texts(site.output / "pagefind/2024")
+    assert "Starlink" in kept
+    shutil.rmtree(site.output / "pagefind")
+    site_build(site)
+    afresh = _indexed_texts(site.output / "pagefind")
+    assert sorted(afresh.splitlines()) == sorted(texts.splitlines() + kept.splitlines())
 
 
 def test_shard_globs_start_at_the_folder_their_pages_share():

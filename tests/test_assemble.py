@@ -1,0 +1,94 @@
+"""Assembly: the related-article choice, and the memo that spares re-scoring it on every rebuild."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from conftest import article, config_with
+
+from generator.assemble import RELATED_MAX, RELATED_MIN, related_positions
+
+
+def test_related_articles_share_the_most_terms_ties_going_to_the_most_recent():
+    starlink, russie, twitter = ("topics", "starlink"), ("topics", "russie"), ("topics", "twitter")
+    musk = ("people", "elon-musk")
+    terms_by_position = [
+        (starlink, musk),           # 0, newest
+        (starlink,),                # 1
+        (starlink, musk, russie),   # 2
+        (twitter,),                 # 3
+        (russie, musk),             # 4
+        (starlink, musk),           # 5
+        (twitter,),                 # 6
+    ]
+    chosen = related_positions(terms_by_position)
+    assert chosen[0] == (2, 5, 1, 4)  # two shared terms first, then one; each group newest first
+    assert chosen[3] == (6, 2, 4)  # one sharer only: filled up to three by the nearest in time
+    assert all(position not in best for position, best in enumerate(chosen))
+    assert all(RELATED_MIN <= len(best) <= RELATED_MAX for best in chosen)
+
+
+def test_related_choice_of_a_large_archive_follows_the_same_rules():
+    rng = random.Random(7)
+    terms = [("topics", f"t{n}") for n in range(12)]
+    terms_by_position = [tuple(rng.sample(terms, rng.randint(1, 4))) for _ in range(400)]
+    for position, best in enumerate(related_positions(terms_by_position)):
+        shared = [len(set(terms_by_position[position]) & set(terms_by_position[other])) for other in best]
+        assert position not in best and len(set(best)) == len(best)
+        assert shared == sorted(shared, reverse=True)
+
+
+class CountingMemo:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.derived = 0
+
+    def get(self, digest: str) -> Any | None:
+        return self.values.get(digest)
+
+    def put(self, digest: str, value: Any) -> None:
+        self.derived += 1
+        self.values = {digest: value}
+
+
+def _related_urls(site) -> dict[str, list[str]]:
+    return {url: [summary.url for summary in related] for url, related in site.related.items()}
+
+
+def test_the_related_choice_is_reused_until_terms_or_order_change(site, monkeypatch):
+    import generator.state
+    from generator.build import load_site
+    from generator.report import RecordingReporter
+
+    memo = CountingMemo()
+    monkeypatch.setattr(generator.state, "DerivedCache", lambda config, name, problems: memo)
+
+    def related() -> dict[str, list[str]]:
+        model = load_site(site.root, {}, RecordingReporter()).site
+        return {url: [summary.url for summary in chosen] for url, chosen in model.related.items()}
+
+    site.write({"site.toml": config_with(""),
+                "content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink, Russie]"),
+                "content/articles/b.md": article(title="Bravo", date="2024-09-10", topics="[Russie]"),
+                "content/articles/c.md": article(title="Charlie", date="2023-05-01", topics="[Twitter]"),
+                "content/articles/d.md": article(title="Delta", date="2023-04-01", topics="[Starlink]")})
+    first = related()
+    site.write({"content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink, Russie]",
+                                                 body="Autre texte.")})
+    assert related() == first and memo.derived == 1  # a body edit: reused
+    site.write({"content/articles/c.md": article(title="Charlie", date="2023-05-01", topics="[Russie]")})
+    retagged = related()
+    assert memo.derived == 2 and retagged != first
+    memo.values = {}
+    assert related() == retagged  # the same choice when derived afresh
+
+
+def test_a_corrupt_related_memo_is_discarded_with_a_warning(site):
+    site.write({"site.toml": config_with(""), "content/articles/a.md": article(title="Alpha")})
+    site.build()
+    (site.root / ".cache/related.pickle").write_bytes(b"not a pickle")
+    (site.root / "content/articles/a.md").write_text(article(title="Alpha", body="Autre."))
+    result = site.build()
+    assert any("corrupt or foreign build cache, discarded" in w.format() for w in result.warnings)
+    assert "Alpha" in site.read("index.html")
