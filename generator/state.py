@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import pickle
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -69,53 +70,72 @@ _code_version: str | None = None
 
 
 class ParseCache:
-    """Parse results kept across builds in .cache/parsed.pickle, per source file.
+    """Parse results kept across builds in .cache/parsed-<n>.pickle, per source file.
 
     An entry is reused when the file's stat is unchanged, or when its bytes still have the same digest; the
     whole cache is dropped when the config or the generator's code changed. A corrupt or foreign file is
-    discarded with a warning.
+    discarded with a warning. Entries are spread over PARTS files by path, and a build rewrites only the
+    parts whose entries changed: an edit at 10,000 articles writes 600 entries, not 10,000 (~0.2 s).
     """
 
-    NAME = "parsed.pickle"
+    PARTS = 16
     _open: dict[Path, ParseCache] = {}
 
     @classmethod
     def open(cls, config: Config, problems: list[SourceError]) -> ParseCache:
         """The cache of this site; kept in memory between builds of one process (the preview)."""
-        path = state_path(config, cls.NAME)
-        cache = cls._open.get(path)
-        if cache is None or cache.key != cls.key_for(config) or cache.disk_stamp != _stamp(path):
-            cache = cls._open[path] = cls(config, problems)
-        cache.used, cache.hits, cache.dirty, cache.stored = {}, 0, False, None
+        folder = config.root / CACHE_DIR
+        cache = cls._open.get(folder)
+        if cache is None or cache.key != cls.key_for(config) or cache.disk_stamps != cache.stamps():
+            cache = cls._open[folder] = cls(config, problems)
+        cache.used, cache.hits, cache.stored = {}, 0, None
         return cache
 
     @staticmethod
     def key_for(config: Config) -> tuple:
         return (STATE_VERSION, code_version(), config.parse_digest)
 
+    @classmethod
+    def part_of(cls, source_path: str) -> int:
+        return zlib.crc32(source_path.encode()) % cls.PARTS
+
     def __init__(self, config: Config, problems: list[SourceError]):
         self.config = config
         self.key = self.key_for(config)
-        self.path = state_path(config, self.NAME)
+        self.folder = config.root / CACHE_DIR
         self.entries: dict[str, tuple] = {}
         self.used: dict[str, tuple] = {}
         self.hits = 0
-        self.dirty = True
+        self.dirty: set[int] = set()  # parts to write at commit
         self.stored: set[str] | None = None  # digests in the body store, listed once per build
-        self.disk_stamp = _stamp(self.path)
+        self.store = ""
+        self.disk_stamps = self.stamps()
+        for part in range(self.PARTS):
+            self._load(part, problems)
+
+    def part_path(self, part: int) -> Path:
+        return self.folder / f"parsed-{part:02d}.pickle"
+
+    def stamps(self) -> list[tuple | None]:
+        """Whether the files changed on disk since this process read or wrote them."""
+        return [_stamp(self.part_path(part)) for part in range(self.PARTS)]
+
+    def _load(self, part: int, problems: list[SourceError]) -> None:
+        path = self.part_path(part)
+        self.dirty.add(part)
         try:
-            with open(self.path, "rb") as handle:
+            with open(path, "rb") as handle:
                 data = pickle.load(handle)
         except FileNotFoundError:
             return
         except Exception:  # noqa: BLE001 - whatever is in there, it is only a cache
-            problems.append(SourceError(f"{CACHE_DIR}/{self.NAME}", None, None,
+            problems.append(SourceError(f"{CACHE_DIR}/{path.name}", None, None,
                                         "corrupt or foreign parse cache, discarded",
                                         "deleting .cache/ is always safe", "warning"))
             return
-        if isinstance(data, dict) and data.get("key") == self.key:
-            self.entries = data.get("entries", {})
-            self.dirty = False
+        if isinstance(data, dict) and data.get("key") == self.key and isinstance(data.get("entries"), dict):
+            self.entries.update(data["entries"])
+            self.dirty.discard(part)
 
     def get(self, source_path: str, path: Path, stamp: tuple | None = None) -> tuple | None:
         """The cached result for this file, or None. `stamp`: its `file_stamp`, when already taken."""
@@ -130,16 +150,16 @@ class ParseCache:
             if digest != entry[1]:
                 return None
             entry = (stamp, digest, entry[2])
-            self.dirty = True
+            self.dirty.add(self.part_of(source_path))
         self.used[source_path] = entry
         self.hits += 1
         return entry[2]
 
     def _is_stored(self, body: StoredHtml) -> bool:
-        store = self.path.parent / BODIES_DIR
         if self.stored is None:
-            self.stored = stored_digests(store)  # one listing instead of a stat per article
-        return body.digest in self.stored and body.path == body_path(store, body.digest)
+            self.store = str(self.folder / BODIES_DIR)
+            self.stored = stored_digests(self.store)  # one listing instead of a stat per article
+        return body.digest in self.stored and body.path == body_path(self.store, body.digest)
 
     def put(self, source_path: str, path: Path, result: tuple) -> None:
         try:
@@ -148,24 +168,30 @@ class ParseCache:
         except OSError:
             return
         self.used[source_path] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), digest, result)
-        self.dirty = True
+        self.dirty.add(self.part_of(source_path))
 
     def commit(self) -> None:
-        """Keep exactly the entries of this build, on disk only when something changed."""
-        if len(self.used) != len(self.entries):
-            self.dirty = True
+        """Keep exactly the entries of this build, on disk only where something changed."""
+        self.dirty |= {self.part_of(source_path) for source_path in self.entries.keys() - self.used.keys()}
         self.entries = self.used
         if not self.dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump({"key": self.key, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.path)
-        self.dirty = False
-        self.disk_stamp = _stamp(self.path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        by_part: dict[int, dict[str, tuple]] = {part: {} for part in self.dirty}
+        for source_path, entry in self.entries.items():
+            part = self.part_of(source_path)
+            if part in by_part:
+                by_part[part][source_path] = entry
+        for part, entries in sorted(by_part.items()):
+            path = self.part_path(part)
+            temporary = path.with_suffix(".tmp")
+            with open(temporary, "wb") as handle:
+                pickle.dump({"key": self.key, "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        self.dirty = set()
+        self.disk_stamps = self.stamps()
         referenced = {body.digest for entry in self.entries.values() for body in _stored_bodies(entry[2])}
-        prune_store(self.path.parent / BODIES_DIR, referenced)
+        prune_store(self.folder / BODIES_DIR, referenced)
 
 
 class DerivedCache:

@@ -122,7 +122,8 @@ def test_a_deleted_output_file_is_rendered_again(archive):
 
 @pytest.mark.parametrize("garbage", [b"", b"not a pickle", b"\x80\x04K\x01.", b"\x80\x05\x95"])
 def test_a_corrupt_or_foreign_cache_is_discarded_with_a_warning(archive, garbage):
-    (archive.root / ".cache/parsed.pickle").write_bytes(garbage)
+    for part in (archive.root / ".cache").glob("parsed-*.pickle"):
+        part.write_bytes(garbage)
     for state in (archive.root / ".cache").glob("outputs-*.json"):
         state.write_text("{not json")
     result = archive.build()
@@ -130,6 +131,20 @@ def test_a_corrupt_or_foreign_cache_is_discarded_with_a_warning(archive, garbage
     messages = [w.format() for w in result.warnings]
     assert any("corrupt or foreign parse cache, discarded" in m for m in messages) or garbage == b"\x80\x04K\x01."
     assert any("unreadable build state" in m for m in messages)
+
+
+def test_an_edit_rewrites_only_the_parse_cache_part_holding_its_file(archive):
+    from generator.state import ParseCache
+
+    parts = {path.name: path.stat().st_mtime_ns for path in (archive.root / ".cache").glob("parsed-*.pickle")}
+    assert len(parts) == ParseCache.PARTS
+    archive.write({"content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink]",
+                                                    body="Premier paragraphe.\n\nAutre suite.")})
+    assert archive.build().parsed == 1
+    changed = {path.name for path in (archive.root / ".cache").glob("parsed-*.pickle")
+               if path.stat().st_mtime_ns != parts[path.name]}
+    assert changed == {f"parsed-{ParseCache.part_of('articles/a.md'):02d}.pickle"}
+    assert archive.build().parsed == 0
 
 
 def test_deleting_the_cache_is_always_safe(archive, tmp_path):
