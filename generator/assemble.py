@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import operator
 import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -42,7 +41,6 @@ RELATED_MIN = 3
 WORDS_PER_MINUTE = 230
 # Scoring every article against every other is quadratic; popular terms only look at near neighbours.
 _RELATED_WINDOW = 50  # candidates per term: the 50 articles on either side in time
-_COUNT = operator.itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -275,7 +273,8 @@ def _related(config: Config, summaries: list[ArticleSummary],
 
 
 def related_positions(terms_by_position: list[tuple[tuple[str, str], ...]]) -> list[tuple[int, ...]]:
-    """For each position (newest first), the positions of its related articles, best first."""
+    """For each position (newest first), the positions of its related articles, best first: the most
+    shared terms, ties to the lower position (the more recent article)."""
     positions_by_term: dict[tuple[str, str], list[int]] = defaultdict(list)
     for position, terms in enumerate(terms_by_position):
         for term in terms:
@@ -285,11 +284,23 @@ def related_positions(terms_by_position: list[tuple[tuple[str, str], ...]]) -> l
         candidates: list[int] = []
         for term in terms:
             candidates += _near(positions_by_term[term], position)
-        # Counted in ascending position order, so that among equal counts the stable sort (in C) keeps the
-        # lower position first: the more recent article.
-        scores = Counter(sorted(candidates))
-        scores.pop(position, None)
-        best = [other for other, _ in sorted(scores.items(), key=_COUNT, reverse=True)[:RELATED_MAX]]
+        candidates.sort()
+        # A window lists each position once, so a position sharing k terms appears k times in a row.
+        # Only those (a few among hundreds) need counting; the others all count one.
+        shared: dict[int, int] = {}
+        previous = -1
+        for candidate in candidates:
+            if candidate == previous:
+                shared[candidate] = shared.get(candidate, 1) + 1
+            previous = candidate
+        shared.pop(position, None)
+        # Counted in ascending position order, so the stable sort keeps the more recent first among equals.
+        best = sorted(shared, key=lambda other: -shared[other])[:RELATED_MAX]
+        for candidate in candidates if len(best) < RELATED_MAX else ():
+            if candidate != position and candidate not in shared and candidate not in best:
+                best.append(candidate)
+                if len(best) == RELATED_MAX:
+                    break
         if len(best) < RELATED_MIN:
             best += [other for other in _nearest(position, len(terms_by_position)) if other not in best][
                 : RELATED_MIN - len(best)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,23 +115,33 @@ def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
         renderer = Renderer(config, theme, make_environment(theme, config, asset_urls), asset_urls,
                             track_articles=session is not None)
         state = OutputState(config, output, problems)
-        fingerprints = {job.output_path: renderer.fingerprint(job) for job in planned}
-        # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
-        folder = str(output)
-        unchanged = {path for path, print_ in fingerprints.items()
-                     if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
-        to_render = [job for job in planned if job.output_path not in unchanged]
+        salt = f"{code_version()}|{config.digest}"
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
         report_progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
-        _write_rendered(iter_tasks(_render_chunk, to_render, jobs, renderer, report_progress), writer, config,
-                        reporter)
+        search_digests: dict[str, str] = {}
+        if session is None and not state.fingerprints:
+            # Every page renders: the workers hash each page as they render it, instead of this process
+            # hashing all of them first while they wait (~1.5 s at 10,000 articles).
+            fingerprints: dict[str, str] = {}
+            unchanged: set[str] = set()
+            rendered = iter_tasks(_render_and_hash_chunk, planned, jobs, (renderer, salt), report_progress)
+            _write_rendered(_taking_hashes(rendered, fingerprints, search_digests), writer, config, reporter)
+        else:
+            fingerprints = {job.output_path: renderer.fingerprint(job) for job in planned}
+            # An output whose fingerprint is unchanged, and still on disk, is not rendered again.
+            folder = str(output)
+            unchanged = {path for path, print_ in fingerprints.items()
+                         if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
+            to_render = [job for job in planned if job.output_path not in unchanged]
+            _write_rendered(iter_tasks(_render_chunk, to_render, jobs, renderer, report_progress), writer, config,
+                            reporter)
         for path, data in {**asset_files, **host_files(config, redirects)}.items():
             writer.add(path, data)
         if config.deploy.headers:
             writer.add("_headers", headers_file(config, writer.paths | unchanged))
-    salt = f"{code_version()}|{config.digest}"
     search_pages = [SearchPage(job.output_path, job.context["article"].summary.date.date(),
-                               renderer.article_digest(job, salt)) for job in planned if job.kind == "article"]
+                               search_digests.get(job.output_path) or renderer.article_digest(job, salt))
+                    for job in planned if job.kind == "article"]
     search_hook = None
     search_stale = False
     if search and config.search.enabled and index is not None:
@@ -351,6 +361,24 @@ def _render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:
         except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
             results.append((job.output_path, None, renderer.template_error(job, exc)))
     return results
+
+
+def _render_and_hash_chunk(shared: tuple[Renderer, str], jobs: list) -> list[tuple]:
+    """_render_chunk's results, each with the job's fingerprint and, for an article page, its search
+    digest (runs in workers)."""
+    renderer, salt = shared
+    return [(*result, renderer.fingerprint(job), renderer.article_digest(job, salt) if job.kind == "article" else None)
+            for job, result in zip(jobs, _render_chunk(renderer, jobs), strict=True)]
+
+
+def _taking_hashes(results: Iterable[tuple], fingerprints: dict[str, str],
+                   search_digests: dict[str, str]) -> Iterator[tuple]:
+    """_render_and_hash_chunk's results as _render_chunk's, the hashes kept in the two dictionaries."""
+    for path, data, error, fingerprint, search_digest in results:
+        fingerprints[path] = fingerprint
+        if search_digest is not None:
+            search_digests[path] = search_digest
+        yield path, data, error
 
 
 def _write_rendered(results: Iterable[tuple], writer: OutputWriter, config: Config, reporter: Reporter) -> None:

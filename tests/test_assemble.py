@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import random
+from collections import Counter
 from typing import Any
 
+import pytest
 from conftest import article, config_with
 
-from generator.assemble import RELATED_MAX, RELATED_MIN, related_positions
+from generator.assemble import _RELATED_WINDOW, RELATED_MAX, RELATED_MIN, related_positions
 
 
 def test_related_articles_share_the_most_terms_ties_going_to_the_most_recent():
@@ -29,14 +32,42 @@ def test_related_articles_share_the_most_terms_ties_going_to_the_most_recent():
     assert all(RELATED_MIN <= len(best) <= RELATED_MAX for best in chosen)
 
 
-def test_related_choice_of_a_large_archive_follows_the_same_rules():
-    rng = random.Random(7)
-    terms = [("topics", f"t{n}") for n in range(12)]
-    terms_by_position = [tuple(rng.sample(terms, rng.randint(1, 4))) for _ in range(400)]
-    for position, best in enumerate(related_positions(terms_by_position)):
-        shared = [len(set(terms_by_position[position]) & set(terms_by_position[other])) for other in best]
-        assert position not in best and len(set(best)) == len(best)
-        assert shared == sorted(shared, reverse=True)
+def _reference_choice(terms_by_position):
+    """The rule spelled out plainly: count every candidate of the windows, rank by (-count, position)."""
+    positions_by_term = {}
+    for position, terms in enumerate(terms_by_position):
+        for term in terms:
+            positions_by_term.setdefault(term, []).append(position)
+    chosen = []
+    for position, terms in enumerate(terms_by_position):
+        counts = Counter()
+        for term in terms:
+            positions = positions_by_term[term]
+            if len(positions) > 2 * _RELATED_WINDOW:
+                index = bisect.bisect_left(positions, position)
+                positions = positions[max(0, index - _RELATED_WINDOW): index + _RELATED_WINDOW]
+            counts.update(positions)
+        counts.pop(position, None)
+        best = sorted(counts, key=lambda other: (-counts[other], other))[:RELATED_MAX]
+        nearest = sorted((other for other in range(len(terms_by_position)) if other != position),
+                         key=lambda other: (abs(other - position), other))
+        best += [other for other in nearest if other not in best][:max(0, RELATED_MIN - len(best))]
+        chosen.append(tuple(best))
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_related_choice_of_a_large_archive_is_the_plain_rule(seed):
+    rng = random.Random(seed)
+    topics = [("topics", f"t{n}") for n in range(6)]
+    people = [("people", f"p{n}") for n in range(30)]
+    terms_by_position = [tuple(rng.sample(topics, rng.randint(0, 3)) + rng.sample(people, rng.randint(0, 2)))
+                         for _ in range(600)]
+    # Topics hold more than two windows of articles each: the windows are in play.
+    assert min(sum(topic in terms for terms in terms_by_position) for topic in topics) > 2 * _RELATED_WINDOW
+    chosen = related_positions(terms_by_position)
+    assert chosen == _reference_choice(terms_by_position)
+    assert all(position not in best and len(set(best)) == len(best) for position, best in enumerate(chosen))
 
 
 class CountingMemo:

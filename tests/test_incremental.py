@@ -182,7 +182,25 @@ def test_jobs_1_and_jobs_2_give_identical_trees(site, tmp_path):
         assert result.parsed == 80 or jobs == 2  # the second build takes parses from the cache
         trees.append({p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
                       if p.is_file()})
+        # A first build hashes pages where it renders them (workers with jobs=2): the same fingerprints
+        # as a rebuild computes in this process, so the rebuild renders nothing.
+        again = build(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=3 - jobs)
+        assert again.rendered == [] and again.write.written == []
     assert trees[0] == trees[1] and len(trees[0]) > 100
+
+
+def test_search_digests_hashed_by_workers_match_a_rebuild(site, tmp_path):
+    from generator.search import index_search
+
+    for number in range(70):
+        site.write({f"content/articles/a{number:02d}.md": article(
+            title=f"Article {number}", date=f"2024-{number % 12 + 1:02d}-{number % 28 + 1:02d}")})
+    first = build(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=2, index=index_search)
+    assert first.indexed
+    (site.root / "content/articles/a00.md").touch()  # not a no-op: the model is hashed again here
+    again = build(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=1, index=index_search)
+    assert again.parsed == 0 and again.rendered == [] and again.indexed == []
+    assert [page.digest for page in again.search_pages] == [page.digest for page in first.search_pages]
 
 
 def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):
