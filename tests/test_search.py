@@ -154,7 +154,13 @@ def test_shard_globs_start_at_the_folder_their_pages_share():
     assert pages_glob(["2024/05/b/index.html", "2024/03/a/index.html"]) == \
         "2024/{03/a/index.html,05/b/index.html}"
     assert pages_glob(["2024/05/b/index.html"]) == "2024/05/b/index.html"
-    assert pages_glob(["a/index.html", "b/index.html"]) is None  # no shared folder: the whole site would be walked
+    # No shared folder: their top folders, when no other page to index lives there.
+    assert pages_glob(["2007/05/b/index.html", "2006/03/a/index.html"]) == "{2006,2007}/**/*.html"
+    assert pages_glob(["a/index.html", "b/index.html"], ["a/index.html", "b/index.html", "c/index.html"]) == \
+        "{a,b}/**/*.html"
+    assert pages_glob(["2006/03/a/index.html", "2007/05/b/index.html"],
+                      ["2006/03/a/index.html", "2007/05/b/index.html", "2007/06/c/index.html"]) is None
+    assert pages_glob(["index.html", "b/index.html"]) is None
     assert pages_glob(["2024/05/a{b,c}/index.html", "2024/05/d/index.html"]) is None  # glob syntax in a name
     assert pages_glob(["2024/05/taïwan/index.html", "2024/05/москва/index.html"]) == \
         "2024/05/{taïwan/index.html,москва/index.html}"
@@ -176,10 +182,9 @@ def test_pages_read_in_place_index_like_a_snapshot(site, tmp_path, permalink):
     for stable in (True, False):
         work = tmp_path / f"work-{stable}"
         plan = prepare_index(config, site.output, result.search_pages, None, work, stable=stable)
-        # Without dates in URLs the two 2024 pages share no folder: linked; a one-page shard has its own.
-        in_place = ({"2024", "2022"} if permalink.startswith("/{year}") else {"2022"}) if stable else set()
-        assert set(plan.globs) == in_place
-        assert (work / "search-pages").exists() == (in_place != {"2024", "2022"})
+        # Without dates in URLs the two 2024 pages share no folder: their own folders are globbed.
+        assert set(plan.globs) == ({"2024", "2022"} if stable else set())
+        assert (work / "search-pages").exists() == (not stable)
         run_index(plan, tmp_path / f"bundle-{stable}", RecordingReporter())
         assert not (work / "search-pages").exists()
         bundles[stable] = {key: json.loads((tmp_path / f"bundle-{stable}/{key}/pagefind-entry.json").read_text())
