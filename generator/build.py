@@ -307,10 +307,12 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
 def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
                   reporter: Reporter | None = None, stamps: dict[Path, tuple | None] | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
-    """Parse every source (cache misses only, in `jobs` processes), in the sources' order."""
-    stamps = stamps or {}
+    """Parse every source (cache misses only, in `jobs` processes), in the sources' order.
+
+    `stamps`: each source's `file_stamp`, when the caller has taken them."""
     from .pool import run_tasks
 
+    stamps = stamps or {}
     results: dict[str, tuple] = {}
     missing = []
     for source in sources:

@@ -118,7 +118,7 @@ class ParseCache:
 
     def stamps(self) -> list[tuple | None]:
         """Whether the files changed on disk since this process read or wrote them."""
-        return [_stamp(self.part_path(part)) for part in range(self.PARTS)]
+        return [file_stamp(self.part_path(part)) for part in range(self.PARTS)]
 
     def _load(self, part: int, problems: list[SourceError]) -> None:
         path = self.part_path(part)
@@ -163,11 +163,13 @@ class ParseCache:
 
     def put(self, source_path: str, path: Path, result: tuple) -> None:
         try:
-            stat = path.stat()
+            stamp = file_stamp(path)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return
-        self.used[source_path] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), digest, result)
+        if stamp is None:
+            return
+        self.used[source_path] = (stamp, digest, result)
         self.dirty.add(self.part_of(source_path))
 
     def commit(self) -> None:
@@ -190,6 +192,7 @@ class ParseCache:
             os.replace(temporary, path)
         self.dirty = set()
         self.disk_stamps = self.stamps()
+        (self.folder / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of earlier versions
         referenced = {body.digest for entry in self.entries.values() for body in _stored_bodies(entry[2])}
         prune_store(self.folder / BODIES_DIR, referenced)
 
@@ -213,7 +216,7 @@ class DerivedCache:
 
     def get(self, digest: str) -> Any | None:
         kept = self._kept.get(self.path)
-        if kept is None or kept[0] != _stamp(self.path):
+        if kept is None or kept[0] != file_stamp(self.path):
             try:
                 with open(self.path, "rb") as handle:
                     data = pickle.load(handle)
@@ -226,7 +229,7 @@ class DerivedCache:
                                                  "corrupt or foreign build cache, discarded",
                                                  "deleting .cache/ is always safe", "warning"))
                 return None
-            kept = self._kept[self.path] = (_stamp(self.path), *data)
+            kept = self._kept[self.path] = (file_stamp(self.path), *data)
         _, key, known_digest, value = kept
         return value if key == self.key and known_digest == digest else None
 
@@ -236,7 +239,7 @@ class DerivedCache:
         with open(temporary, "wb") as handle:
             pickle.dump((self.key, digest, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
-        self._kept[self.path] = (_stamp(self.path), self.key, digest, value)
+        self._kept[self.path] = (file_stamp(self.path), self.key, digest, value)
 
 
 def _stored_bodies(result: tuple) -> list[StoredHtml]:
@@ -269,15 +272,6 @@ def file_stamp(path: Path | str) -> tuple | None:
 
 def file_stamps(paths: Iterable[Path]) -> dict[Path, tuple | None]:
     return {path: file_stamp(path) for path in paths}
-
-
-def _stamp(path: Path) -> tuple | None:
-    """Whether a cache file changed on disk since this process read or wrote it."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class OutputState:
