@@ -69,9 +69,10 @@ def stored_digests(store: Path | str) -> set[str]:
             for name in os.listdir(folder.path) if name.endswith(".html")}
 
 
-def prune_store(store: Path, referenced: Set[str]) -> int:
-    """Delete stored bodies whose digest is not in `referenced`; returns how many."""
-    unreferenced = stored_digests(store) - referenced
+def prune_store(store: Path, referenced: Set[str], stored: Set[str] | None = None) -> int:
+    """Delete stored bodies whose digest is not in `referenced`; returns how many. `stored`: the store's
+    `stored_digests`, when already listed (bodies added since are referenced ones)."""
+    unreferenced = (stored_digests(store) if stored is None else stored) - referenced
     for digest in unreferenced:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(body_path(store, digest))

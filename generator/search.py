@@ -239,9 +239,9 @@ def pages_glob(paths: list[str], site_pages: Collection[str] = ()) -> str | None
         rests = [path[len(prefix) + 1:] for path in paths]
         glob = f"{prefix}/{rests[0]}" if len(rests) == 1 else f"{prefix}/{{{','.join(rests)}}}"
     else:
-        tops = sorted({path.split("/", 1)[0] for path in paths})
         if any("/" not in path for path in paths):
             return None
+        tops = sorted({path.split("/", 1)[0] for path in paths})
         shard = set(paths)
         if any(page not in shard and page.split("/", 1)[0] in tops for page in site_pages):
             return None

@@ -194,7 +194,7 @@ class ParseCache:
         self.disk_stamps = self.stamps()
         (self.folder / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of earlier versions
         referenced = {body.digest for entry in self.entries.values() for body in _stored_bodies(entry[2])}
-        prune_store(self.folder / BODIES_DIR, referenced)
+        prune_store(self.folder / BODIES_DIR, referenced, self.stored)
 
 
 class DerivedCache:
