@@ -13,6 +13,7 @@ from typing import NoReturn
 from . import __version__
 from .errors import BuildFailed, UsageError
 from .report import Reporter
+from .state import CACHE_DIR
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -110,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"error: {_file_system_failure(exc)}", file=sys.stderr)
+        return EXIT_CONTENT
     except Exception as exc:  # noqa: BLE001 - an internal error still gets a sentence, not a traceback
         if args.debug:
             raise
@@ -117,6 +123,18 @@ def main(argv: list[str] | None = None) -> int:
               "and please report it)", file=sys.stderr)
         return EXIT_CONTENT
     return EXIT_USAGE
+
+
+def _file_system_failure(exc: OSError) -> str:
+    """A sentence for a file the build could not read or write (permissions, a file where a folder
+    should be, a full disk): the file, the system's reason, what to do."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.filename and CACHE_DIR in Path(os.fsdecode(exc.filename)).parts:
+        hint = f"{CACHE_DIR}/ holds the build cache: it must be a writable folder; deleting it is always safe"
+    else:
+        hint = "check that the folder exists and is writable, and that the disk has room"
+    return f"{where}{reason} ({hint})"
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ class Reporter:
         self.verbosity = verbosity  # 0 quiet, 1 normal, 2 verbose
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.timings: dict[str, float] = {}
+        self.timings: dict[str, float] = {}  # per stage, without the stages run inside it
+        self._nested: list[float] = []  # for each open stage, the time spent in stages inside it
         self._last_tenth: dict[str, int] = {}
 
     def info(self, message: str) -> None:
@@ -52,11 +53,18 @@ class Reporter:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time a stage. A stage run inside another (search runs inside write, before the swap) counts
+        only for itself, so that the timings add up to the build's time."""
         start = time.perf_counter()
+        self._nested.append(0.0)
         try:
             yield
         finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            inner = self._nested.pop()
+            if self._nested:
+                self._nested[-1] += elapsed
+            self.timings[name] = self.timings.get(name, 0.0) + elapsed - inner
             self.detail(f"  {name:<10} {self.timings[name] * 1000:8.1f} ms")
 
 

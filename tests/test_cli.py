@@ -47,6 +47,18 @@ def test_usage_errors_exit_2(site):
     assert result.returncode == 2 and "refusing" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_an_unusable_cache_folder_is_named_not_reported_as_an_internal_error(site):
+    site.write({"content/articles/a.md": article(), ".cache": "not a folder"})
+    result = run("build", "--no-search", cwd=site.root)
+    assert result.returncode == 1
+    assert ".cache/ holds the build cache: it must be a writable folder; deleting it is always safe" in result.stderr
+    assert str(site.root / ".cache") in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not site.output.exists()  # nothing was published from a build that could not keep its state
+    (site.root / ".cache").unlink()
+    assert run("build", "--no-search", cwd=site.root).returncode == 0
+
+
 def test_quiet_prints_nothing_on_success_and_verbose_prints_stage_timings(site):
     site.write({"content/articles/a.md": article()})
     assert run("build", "--no-search", "-q", cwd=site.root).stdout == ""
