@@ -164,7 +164,7 @@ def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
         state.save(fingerprints, writer.paths | unchanged,
                    _inputs_digest(config, theme, loaded.sources, search and index is not None, inputs.stamps),
                    next_change, counts)
-        loaded.parse_cache.commit()
+        loaded.parse_cache.commit(compact_store=session is None)
     if not config.preview:
         save_state(config, PERMALINKS, published_urls(site, published_before, config))
     if session is not None:
@@ -338,19 +338,19 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
 
 def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
     """Parse results, article bodies moved to the body store (runs in workers)."""
-    from .bodies import BODIES_DIR, store_html
+    from .bodies import BODIES_DIR, BodyPack
     from .model import Article
     from .parse import parse_article, parse_page, parse_term_file
     from .state import CACHE_DIR
 
     parsers = {"article": parse_article, "page": parse_page, "term": parse_term_file}
     results = []
-    store = config.root / CACHE_DIR / BODIES_DIR
-    for source in sources:
-        value, problems = parsers[source.kind](source, config)
-        if isinstance(value, Article):
-            value = replace(value, body_html=store_html(store, value.body_html))
-        results.append((value, problems))
+    with BodyPack(config.root / CACHE_DIR / BODIES_DIR) as pack:
+        for source in sources:
+            value, problems = parsers[source.kind](source, config)
+            if isinstance(value, Article):
+                value = replace(value, body_html=pack.add(value.body_html))
+            results.append((value, problems))
     return results
 
 

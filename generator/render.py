@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import jinja2
 import jinja2.meta
 
+from .bodies import StoredHtml
 from .config import Config
 from .errors import SourceError
 from .feeds import render_atom
@@ -41,7 +42,8 @@ class _Digests:
         self.memo: dict[int, tuple[bytes, object]] = {}
         self.shown: set[str] | None = None  # while set, collects the URL of every article a dump shows
         self.table = copyreg.dispatch_table.copy()
-        self.table.update({ArticleSummary: self._summary, ArticleView: self._view, SiteGlobals: self._shared})
+        self.table.update({ArticleSummary: self._summary, ArticleView: self._view, SiteGlobals: self._shared,
+                           StoredHtml: _body_digest})
 
     def dump(self, obj: object, shown: set[str] | None = None) -> memoryview:
         buffer = io.BytesIO()
@@ -76,6 +78,11 @@ class _Digests:
 
     def _shared(self, obj: object) -> tuple:
         return bytes, (self.digest_of(obj),)
+
+
+def _body_digest(body: StoredHtml) -> tuple:
+    # Which pack holds a body, and where, changes from build to build; the body does not.
+    return str, (body.digest,)
 
 
 class Renderer:

@@ -11,10 +11,11 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .bodies import BODIES_DIR, StoredHtml, body_path, prune_store, stored_digests
+from .bodies import BODIES_DIR, StoredHtml, compact, is_stored, prune_store, stored_packs
 from .config import Config
 from .errors import SourceError
 
@@ -107,8 +108,7 @@ class ParseCache:
         self.used: dict[str, tuple] = {}
         self.hits = 0
         self.dirty: set[int] = set()  # parts to write at commit
-        self.stored: set[str] | None = None  # digests in the body store, listed once per build
-        self.store = ""
+        self.stored: dict[str, int] | None = None  # the body store's packs, listed once per build
         self.disk_stamps = self.stamps()
         for part in range(self.PARTS):
             self._load(part, problems)
@@ -157,9 +157,9 @@ class ParseCache:
 
     def _is_stored(self, body: StoredHtml) -> bool:
         if self.stored is None:
-            self.store = str(self.folder / BODIES_DIR)
-            self.stored = stored_digests(self.store)  # one listing instead of a stat per article
-        return body.digest in self.stored and body.path == body_path(self.store, body.digest)
+            self.stored = stored_packs(self.folder / BODIES_DIR)  # one listing instead of a stat per article
+        # A handle into another folder's store (the site was moved or copied) is not this store's.
+        return is_stored(body, self.stored)
 
     def put(self, source_path: str, path: Path, result: tuple) -> None:
         try:
@@ -172,10 +172,20 @@ class ParseCache:
         self.used[source_path] = (stamp, digest, result)
         self.dirty.add(self.part_of(source_path))
 
-    def commit(self) -> None:
-        """Keep exactly the entries of this build, on disk only where something changed."""
+    def commit(self, compact_store: bool = False) -> None:
+        """Keep exactly the entries of this build, on disk only where something changed.
+
+        `compact_store`: copy the bodies in use into a new pack if dead ones outweigh them; only when
+        nothing will read through the current handles any more (not in the preview, whose model lives on).
+        """
         self.dirty |= {self.part_of(source_path) for source_path in self.entries.keys() - self.used.keys()}
         self.entries = self.used
+        store = self.folder / BODIES_DIR
+        if self.stored is None:
+            self.stored = stored_packs(store)
+        if compact_store:
+            self._move_bodies(compact(store, (body for entry in self.entries.values()
+                                              for body in _stored_bodies(entry[2])), self.stored))
         if not self.dirty:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -193,8 +203,18 @@ class ParseCache:
         self.dirty = set()
         self.disk_stamps = self.stamps()
         (self.folder / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of earlier versions
-        referenced = {body.digest for entry in self.entries.values() for body in _stored_bodies(entry[2])}
-        prune_store(self.folder / BODIES_DIR, referenced, self.stored)
+        referenced = {body.path for entry in self.entries.values() for body in _stored_bodies(entry[2])}
+        prune_store(store, referenced, self.stored)
+
+    def _move_bodies(self, moved: dict[StoredHtml, StoredHtml]) -> None:
+        """Point the entries whose body was copied to another pack at their new handle."""
+        if not moved:
+            return
+        for source_path, (stamp, digest, result) in list(self.entries.items()):
+            body = getattr(result[0], "body_html", None)
+            if body in moved:
+                self.entries[source_path] = (stamp, digest, (replace(result[0], body_html=moved[body]), *result[1:]))
+                self.dirty.add(self.part_of(source_path))
 
 
 class DerivedCache:

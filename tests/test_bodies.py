@@ -1,23 +1,47 @@
-"""The body store: article bodies live in .cache/bodies/, not in memory; the cache heals when it is cleared."""
+"""The body store: article bodies live in packs in .cache/bodies/, not in memory; the cache heals when it
+is cleared, drops packs nobody uses and compacts packs mostly dead."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from conftest import NOW, article
 
-from generator.bodies import StoredHtml, prune_store, store_html
+from generator import bodies
+from generator.bodies import BodyPack, StoredHtml, compact, prune_store, stored_packs
 from generator.build import build
 from generator.report import RecordingReporter
 
 
-def test_a_stored_body_reads_back_as_html_and_is_shared_by_equal_bodies(tmp_path):
-    first = store_html(tmp_path, "<p>Taïwan</p>")
-    again = store_html(tmp_path, "<p>Taïwan</p>")
-    assert first == again and str(first) == "<p>Taïwan</p>" and first.__html__() == "<p>Taïwan</p>"
-    assert first and not store_html(tmp_path, "")
-    assert len(list(tmp_path.rglob("*.html"))) == 2
-    assert prune_store(tmp_path, {first.digest}) == 1 and first.exists()
+def test_stored_bodies_read_back_as_html_from_one_pack(tmp_path):
+    with BodyPack(tmp_path) as pack:
+        first = pack.add("<p>Taïwan</p>")
+        second = pack.add("<p>Starlink</p>")
+        empty = pack.add("")
+    assert str(first) == "<p>Taïwan</p>" and first.__html__() == "<p>Taïwan</p>" and str(second) == "<p>Starlink</p>"
+    assert first and not empty and str(empty) == ""
+    assert first.path == second.path and second.offset == first.size == len("<p>Taïwan</p>".encode())
+    assert list(stored_packs(tmp_path).values()) == [first.size + second.size]
+    with BodyPack(tmp_path) as other:
+        third = other.add("<p>Twitter</p>")
+    assert third.path != first.path and len(stored_packs(tmp_path)) == 2
+    (tmp_path / "ab").mkdir()  # a body file of the store's earlier layout
+    (tmp_path / "ab" / "ab12.html").write_text("<p>ancien</p>")
+    assert prune_store(tmp_path, {first.path}) == 1
+    assert list(stored_packs(tmp_path)) == [first.path] and not (tmp_path / "ab").exists()
+    assert str(first) == "<p>Taïwan</p>"
+
+
+def test_live_bodies_are_copied_out_of_packs_mostly_dead(tmp_path, monkeypatch):
+    monkeypatch.setattr(bodies, "COMPACT_MIN_DEAD", 10)
+    with BodyPack(tmp_path) as pack:
+        kept = pack.add("<p>gardé</p>")
+        handles = [pack.add(f"<p>remplacé {number}</p>") for number in range(5)]
+    assert compact(tmp_path, [kept, *handles], stored_packs(tmp_path)) == {}  # nothing dead yet
+    moved = compact(tmp_path, [kept], stored_packs(tmp_path))
+    assert list(moved) == [kept] and moved[kept].path != kept.path and str(moved[kept]) == "<p>gardé</p>"
+    assert moved[kept].digest == kept.digest
 
 
 def test_parsed_articles_carry_a_handle_and_pages_show_the_body(site):
@@ -34,19 +58,45 @@ def test_parsed_articles_carry_a_handle_and_pages_show_the_body(site):
     assert result.parsed == 1 and isinstance(articles[0].body_html, StoredHtml)
 
 
-def test_bodies_no_longer_used_are_pruned_and_a_cleared_store_is_refilled(site):
+def test_packs_no_longer_used_are_pruned_and_a_cleared_store_is_refilled(site):
     site.write({"content/articles/a.md": article(body="Première version.")})
     site.build()
     store = site.root / ".cache/bodies"
-    assert len(list(store.rglob("*.html"))) == 1
+    assert len(stored_packs(store)) == 1
     site.write({"content/articles/a.md": article(body="Seconde version.")})
     site.build()
-    bodies = list(store.rglob("*.html"))
-    assert len(bodies) == 1 and "Seconde" in bodies[0].read_text()
+    packs = list(stored_packs(store))
+    assert len(packs) == 1 and "Seconde" in Path(packs[0]).read_text(encoding="utf-8")
     shutil.rmtree(store)
     (site.output / "2024/10/un-article/index.html").unlink()
     again = site.build()
     assert again.parsed == 1 and "Seconde version." in site.read("2024/10/un-article/index.html")
+
+
+def test_a_build_compacts_the_store_and_later_builds_read_through_the_new_handles(site, monkeypatch):
+    monkeypatch.setattr(bodies, "COMPACT_MIN_DEAD", 10)
+    names = ["a", "b", "c", "d"]
+    long_text = " Un long passage." * 10  # the first versions outweigh what replaces them
+    site.write({f"content/articles/{name}.md": article(title=f"Article {name}", body=f"Texte {name}.{long_text}")
+                for name in names})
+    site.build()
+    store = site.root / ".cache/bodies"
+    first_pack = set(stored_packs(store))
+    site.write({f"content/articles/{name}.md": article(title=f"Article {name}", body=f"Texte {name}, revu.")
+                for name in names[1:]})
+    assert site.build().parsed == 3
+    # Three of the first pack's four bodies are dead: "a" was copied out, the first pack deleted.
+    packs = stored_packs(store)
+    assert len(packs) == 2 and not first_pack & set(packs)
+    live = sum(len(f"<p>Texte {name}.{long_text}</p>") for name in names[:1]) \
+        + sum(len(f"<p>Texte {name}, revu.</p>") for name in names[1:])
+    assert sum(packs.values()) == live
+    site.write({"content/articles/d.md": article(title="Article d", body="Texte d, encore.")})
+    result = site.build()
+    assert result.parsed == 1 and result.cached == 3  # the moved handles are valid cache entries
+    assert "Texte a." in site.read("2024/10/article-a/index.html")
+    fresh = build(site.root, {}, RecordingReporter(), search=False, now=NOW)
+    assert fresh.rendered == []  # moving bodies between packs changes no fingerprint
 
 
 def test_a_moved_site_does_not_read_bodies_through_its_old_paths(site, tmp_path):
