@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from trash import set_aside
+
 CONFIG = """\
 baseURL = "https://bench.example.org/"
 languageCode = "fr"
@@ -91,7 +93,7 @@ def hugo_command(root: Path) -> list[str]:
 
 def clean_hugo(root: Path) -> None:
     for folder in ("public", "resources"):
-        shutil.rmtree(root / folder, ignore_errors=True)
+        set_aside(root / folder)
 
 
 def hugo_version() -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate  # noqa: E402
 from hugo import clean_hugo, hugo_available, hugo_command, hugo_site, hugo_version  # noqa: E402
+from trash import empty_trash, set_aside  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "work"
 COMMAND = [sys.executable, "-m", "generator"]
@@ -87,7 +88,7 @@ def site_for(size: int) -> Path:
 
 def clean(root: Path) -> None:
     for folder in ("output", ".cache"):
-        shutil.rmtree(root / folder, ignore_errors=True)
+        set_aside(root / folder)
 
 
 def edit(path: Path, old: str, new: str):
@@ -177,7 +178,7 @@ def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) ->
 
     def hugo_and_pagefind() -> tuple[float, float]:
         hugo_wall, hugo_peak = hugo()
-        shutil.rmtree(target, ignore_errors=True)
+        set_aside(target)
         pagefind_wall, pagefind_peak = measure(pagefind, root)
         indexing.append((pagefind_wall, pagefind_peak))
         return hugo_wall + pagefind_wall, max(hugo_peak, pagefind_peak)
@@ -247,7 +248,11 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     scenarios = tuple(args.scenarios.split(","))
-    results = {int(size): bench_size(int(size), args.runs, scenarios) for size in args.sizes.split(",")}
+    empty_trash()  # what an interrupted run left
+    try:
+        results = {int(size): bench_size(int(size), args.runs, scenarios) for size in args.sizes.split(",")}
+    finally:
+        empty_trash()
     machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, " \
               f"Python {platform.python_version()}"
     (WORK / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2))
