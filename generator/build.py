@@ -269,7 +269,7 @@ class Inputs:
     problems: list[SourceError]
     # Each source's stat, taken once before anything is read: the no-op check, the parse cache and the
     # saved inputs digest all use it (a file saved during the build then differs at the next one).
-    stamps: dict[Path, tuple | None] = field(default_factory=dict)
+    stamps: dict[str, tuple | None] = field(default_factory=dict)
 
 
 def read_inputs(root: Path, overrides: dict[str, Any] | None, reporter: Reporter) -> Inputs:
@@ -305,7 +305,7 @@ def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
 
 
 def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
-                  reporter: Reporter | None = None, stamps: dict[Path, tuple | None] | None = None) -> tuple[
+                  reporter: Reporter | None = None, stamps: dict[str, tuple | None] | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
     """Parse every source (cache misses only, in `jobs` processes), in the sources' order.
 
@@ -405,7 +405,7 @@ def _stop_on_errors(problems: list[SourceError], config: Config, reporter: Repor
 
 
 def _inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool,
-                   stamps: dict[Path, tuple | None]) -> str:
+                   stamps: dict[str, tuple | None]) -> str:
     """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
     paths = [source.path for source in sources] + theme_files(theme)
     return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths, stamps)

@@ -53,20 +53,20 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
     return sorted(sources, key=lambda source: source.source_path), problems
 
 
-def _read_once(candidates: list[tuple[str, Path]], problems: list[SourceError]):
+def _read_once(candidates: list[tuple[str, str]], problems: list[SourceError]):
     """A file reached through links is read once, under its own (non-link) path when it has one."""
-    by_target: dict[str, list[tuple[str, Path]]] = {}
+    by_target: dict[str, list[tuple[str, str]]] = {}
     for relative, path in candidates:
         by_target.setdefault(os.path.realpath(path), []).append((relative, path))
     for paths in by_target.values():
-        paths.sort(key=lambda item: (item[1].is_symlink(), item[0]))
+        paths.sort(key=lambda item: (os.path.islink(item[1]), item[0]))
         for relative, _ in paths[1:]:
             problems.append(SourceError("content/" + relative, None, None,
                                         f"same file as content/{paths[0][0]}, read once", "", "warning"))
         yield paths[0]
 
 
-def _walk(content: Path, problems: list[SourceError], links: list[str]):
+def _walk(content: Path | str, problems: list[SourceError], links: list[str]):
     """Yield (relative path, absolute path) of candidate files, safely; note symlinks met in `links`."""
     root_real = os.path.realpath(content)
     visited_dirs = {root_real}
@@ -89,9 +89,9 @@ def _walk(content: Path, problems: list[SourceError], links: list[str]):
                 real = os.path.realpath(entry.path)
                 if real not in visited_dirs:  # symlink loops and doubles end here
                     visited_dirs.add(real)
-                    pending.append((Path(entry.path), relative + "/"))
+                    pending.append((entry.path, relative + "/"))
             elif kind == "file" and is_content_name(entry.name):
-                yield relative, Path(entry.path)
+                yield relative, entry.path
 
 
 def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[SourceError]) -> str:
@@ -123,12 +123,13 @@ def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[Sour
 def read_source(source: Source) -> str:
     """The file's text: UTF-8 with or without BOM, newlines normalised. Raises SourceError-bearing errors."""
     try:
-        size = source.path.stat().st_size
+        size = os.stat(source.path).st_size
         if size > MAX_FILE_BYTES:
             raise ContentError(SourceError(source.display_path, None, None,
                                            f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes",
                                            "split it or move large data out of content/"))
-        data = source.path.read_bytes()
+        with open(source.path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         raise ContentError(SourceError(source.display_path, None, None, f"cannot read file: {exc.strerror}")) from None
     return decode_source(source, data)

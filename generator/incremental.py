@@ -77,7 +77,7 @@ def changed_sources(snapshot: Snapshot, root: Path, changed_paths: set[str]) -> 
         if path in snapshot.directories and os.path.isdir(path):
             continue  # a folder's own "modified" event: each file changed in it has its own event
         source = snapshot.sources.get(path)
-        if source is None or source.kind != "article" or not source.path.is_file():
+        if source is None or source.kind != "article" or not os.path.isfile(source.path):
             return None
         sources.append(source)
     return sources

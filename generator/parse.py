@@ -6,6 +6,7 @@ problems are still collected, so one build reports everything at once.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -221,13 +222,13 @@ def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, li
 
 
 def _stem(source: Source) -> str:
-    return source.path.name[: -len(".md")]
+    return os.path.basename(source.path)[: -len(".md")]
 
 
 def _jekyll_name(source: Source, config: Config) -> tuple[str, str]:
     if not config.front_matter.date_from_filename:
         return "", ""
-    match = _JEKYLL_NAME.match(source.path.name)
+    match = _JEKYLL_NAME.match(os.path.basename(source.path))
     return (match.group(1), match.group(2)) if match else ("", "")
 
 

@@ -137,7 +137,7 @@ class ParseCache:
             self.entries.update(data["entries"])
             self.dirty.discard(part)
 
-    def get(self, source_path: str, path: Path, stamp: tuple | None = None) -> tuple | None:
+    def get(self, source_path: str, path: str, stamp: tuple | None = None) -> tuple | None:
         """The cached result for this file, or None. `stamp`: its `file_stamp`, when already taken."""
         stamp = stamp or file_stamp(path)
         entry = self.entries.get(source_path)
@@ -146,7 +146,7 @@ class ParseCache:
         if not all(self._is_stored(body) for body in _stored_bodies(entry[2])):
             return None  # someone cleared part of .cache/ (or moved the site): parse again
         if entry[0] != stamp:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = _file_digest(path)
             if digest != entry[1]:
                 return None
             entry = (stamp, digest, entry[2])
@@ -161,10 +161,10 @@ class ParseCache:
         # A handle into another folder's store (the site was moved or copied) is not this store's.
         return is_stored(body, self.stored)
 
-    def put(self, source_path: str, path: Path, result: tuple) -> None:
+    def put(self, source_path: str, path: str, result: tuple) -> None:
         try:
             stamp = file_stamp(path)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = _file_digest(path)
         except OSError:
             return
         if stamp is None:
@@ -268,7 +268,7 @@ def _stored_bodies(result: tuple) -> list[StoredHtml]:
     return [body] if isinstance(body, StoredHtml) else []
 
 
-def files_digest(seed: str, paths: list[Path], stamps: dict[Path, tuple | None] | None = None) -> str:
+def files_digest(seed: str, paths: list[str | Path], stamps: dict[str, tuple | None] | None = None) -> str:
     """A digest of `seed` and each file's stat (path, mtime, size, inode): equal digests, same files.
 
     `stamps`: stats already taken (by `file_stamps`), so that 10,000 files are not stat'ed twice.
@@ -290,8 +290,13 @@ def file_stamp(path: Path | str) -> tuple | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def file_stamps(paths: Iterable[Path]) -> dict[Path, tuple | None]:
+def file_stamps(paths: Iterable[str]) -> dict[str, tuple | None]:
     return {path: file_stamp(path) for path in paths}
+
+
+def _file_digest(path: str | Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 class OutputState:
