@@ -33,12 +33,11 @@ from .model import (
     TermFile,
     TermRef,
 )
-from .text import slugify
+from .text import reading_minutes, slugify
 from .urls import article_url, month_url, page_url, term_url, year_url
 
 RELATED_MAX = 5
 RELATED_MIN = 3
-WORDS_PER_MINUTE = 230
 # Scoring every article against every other is quadratic; popular terms only look at near neighbours.
 _RELATED_WINDOW = 50  # candidates per term: the 50 articles on either side in time
 
@@ -190,11 +189,8 @@ def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _R
         future=article.date > now,
         reading_minutes=reading_minutes(article.word_count),
         terms=terms,
+        summary_key=article.summary_key,
     )
-
-
-def reading_minutes(word_count: int) -> int:
-    return max(1, round(word_count / WORDS_PER_MINUTE))
 
 
 def _view(article: Article, summary: ArticleSummary) -> ArticleView:
@@ -206,6 +202,7 @@ def _view(article: Article, summary: ArticleSummary) -> ArticleView:
         word_count=article.word_count,
         citations=article.citations,
         aliases=article.aliases,
+        view_key=article.view_key,
     )
 
 

@@ -16,7 +16,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .assemble import reading_minutes
 from .config import CONFIG_FILE, Config
 from .errors import SourceError
 from .model import Article, ArticleSummary, ArticleView, Job, Site, Source
@@ -24,6 +23,7 @@ from .plan import article_job, sitemap_job
 from .render import Renderer
 from .search import SearchPage
 from .state import OutputState, files_digest
+from .text import reading_minutes
 from .theme import Theme, theme_files
 from .urls import output_path
 
@@ -113,9 +113,9 @@ def apply_article_edit(snapshot: Snapshot, article: Article) -> set[str]:
     # The summary and view are frozen for templates and workers; this is the one place that updates them,
     # so that every page context holding them sees the new values at once.
     _update(summary, title=article.title, updated=article.updated, lang=article.lang, summary=article.summary,
-            image=article.image, reading_minutes=reading_minutes(article.word_count))
+            image=article.image, reading_minutes=reading_minutes(article.word_count), summary_key=article.summary_key)
     _update(view, body_html=article.body_html, toc=article.toc, word_count=article.word_count,
-            citations=article.citations)
+            citations=article.citations, view_key=article.view_key)
     snapshot.renderer.forget(summary, view)
     snapshot.articles[article.source_path] = article
     # The article's own page copies its title and language into its context: plan it again.

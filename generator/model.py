@@ -74,6 +74,10 @@ class Article:
     toc: tuple[Heading, ...]
     word_count: int
     source_line: int = 1  # first line of the body, for error messages
+    # Digests of the fields a summary copies (summary_key) and of those only the article's own page shows
+    # (view_key), taken once when parsing: fingerprints hash these instead of the fields (see render).
+    summary_key: str = ""
+    view_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class ArticleSummary:
     future: bool
     reading_minutes: int
     terms: dict[str, tuple[TermRef, ...]]
+    summary_key: str = ""  # the article's (see Article): stands for the fields copied from it
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ class ArticleView:
     word_count: int
     citations: tuple[Citation, ...]
     aliases: tuple[str, ...]
+    view_key: str = ""  # the article's (see Article): stands for the fields above but the summary
 
 
 @dataclass(frozen=True)

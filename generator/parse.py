@@ -6,9 +6,12 @@ problems are still collected, so one build reports everything at once.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -30,7 +33,7 @@ from .frontmatter import (
 )
 from .markdown import MarkdownTimeout, html_to_text, render_markdown, shorten
 from .model import Article, Citation, Image, Source, StandalonePage, TermFile
-from .text import clean_field, slugify
+from .text import clean_field, reading_minutes, slugify
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
@@ -138,7 +141,7 @@ def parse_article(source: Source, config: Config,
 
     if any(not p.is_warning for p in reader.problems) or body is None or date is None:
         return None, reader.problems
-    return Article(
+    return _with_keys(Article(
         source_path=source.source_path,
         title=title,
         date=date,
@@ -155,7 +158,7 @@ def parse_article(source: Source, config: Config,
         toc=body.toc,
         word_count=body.word_count,
         source_line=front.body_line,
-    ), reader.problems
+    )), reader.problems
 
 
 def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, list[SourceError]]:
@@ -216,6 +219,20 @@ def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, li
         homepage=homepage,
         body_html=body.html,
     ), reader.problems
+
+
+def _with_keys(article: Article) -> Article:
+    """The article with its summary and view keys: digests of the fields a summary copies, and of those
+    only its own page shows. Pickles of plain values and frozen dataclasses: equal fields, equal keys."""
+    summary_fields = (article.title, article.date, article.updated, article.lang, article.summary, article.image,
+                      article.draft, reading_minutes(article.word_count))
+    body_digest = hashlib.sha256(article.body_html.encode("utf-8")).hexdigest()
+    view_fields = (body_digest, article.toc, article.word_count, article.citations, article.aliases)
+    return replace(article, summary_key=_digest(summary_fields), view_key=_digest(view_fields))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
 
 
 # --- Field helpers ---------------------------------------------------------------------------------------

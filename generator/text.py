@@ -12,6 +12,14 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+WORDS_PER_MINUTE = 230
+
+
+def reading_minutes(word_count: int) -> int:
+    """Minutes to read `word_count` words, at least one."""
+    return max(1, round(word_count / WORDS_PER_MINUTE))
+
+
 def printable(text: str) -> str:
     """Text safe for a terminal: control characters shown as escapes instead of being interpreted."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

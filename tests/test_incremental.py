@@ -434,3 +434,16 @@ def test_a_no_op_build_does_not_load_markdown_yaml_or_jinja(archive):
               "'generator.assemble', 'generator.render') if m in sys.modules))")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.split(None, 1) == ["True", "[]\n"]
+
+
+def test_a_file_renamed_with_the_same_text_shows_what_its_new_name_says(site, tmp_path):
+    # Fingerprints hash an article's source key (its path and text) instead of the fields it gives:
+    # here only the file name changes, and with it the date (the URL does not name it).
+    site.write({"site.toml": config_with('permalink = "/{slug}/"') + "[front_matter]\ndate_from_filename = true\n",
+                "content/articles/2014-03-19-bonjour.md": "---\ntitle: Bonjour\n---\n\nSalut.\n"})
+    site.build()
+    (site.root / "content/articles/2014-03-19-bonjour.md").rename(site.root / "content/articles/2015-04-20-bonjour.md")
+    result = site.build()
+    assert "bonjour/index.html" in result.rendered and "2015-04-20" in site.read("bonjour/index.html")
+    assert "2014-03-19" not in site.read("bonjour/index.html")
+    assert site.files() == clean_tree(site, tmp_path)
