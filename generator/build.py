@@ -16,7 +16,7 @@ from .model import Source
 from .pool import cyclic_gc_paused
 from .report import Reporter
 from .search import SEARCH_DIR, SearchPage, bundle_is_complete
-from .state import OutputState, code_version, file_stamps, files_digest
+from .state import OutputState, code_version, file_stamp, file_stamps, files_digest
 from .theme import Theme, load_theme, theme_files
 from .write import MARKER, WriteReport, journal_path, staging_dir
 
@@ -205,8 +205,8 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
         return None
     with reporter.stage("parse"):
         results = _parse_chunk(snapshot.config, sources)
-    articles = [value for value, _ in results]
-    problems = [problem for _, found in results for problem in found]
+    articles = [value for value, _, _ in results]
+    problems = [problem for _, found, _ in results for problem in found]
     if any(not problem.is_warning for problem in problems) or not all(isinstance(a, Article) for a in articles):
         return None  # the full build reports the errors
     if not all(keeps_its_place(snapshot, article) for article in articles):
@@ -312,20 +312,23 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
     `stamps`: each source's `file_stamp`, when the caller has taken them."""
     from .pool import run_tasks
 
-    stamps = stamps or {}
+    # Stats taken before parsing: a file saved while it is parsed then differs at the next build.
+    stamps = {source.path: (stamps or {}).get(source.path) or file_stamp(source.path) for source in sources} \
+        if cache else {}
     results: dict[str, tuple] = {}
     missing = []
     for source in sources:
-        cached = cache.get(source.source_path, source.path, stamps.get(source.path)) if cache else None
+        cached = cache.get(source.source_path, source.path, stamps[source.path]) if cache else None
         if cached is None:
             missing.append(source)
         else:
             results[source.source_path] = cached
     progress = (lambda done, total: reporter.progress("parse", done, total)) if reporter else None
-    for source, result in zip(missing, run_tasks(_parse_chunk, missing, jobs, config, progress), strict=True):
-        results[source.source_path] = result
+    for source, (value, problems, digest) in zip(missing, run_tasks(_parse_chunk, missing, jobs, config, progress),
+                                                 strict=True):
+        results[source.source_path] = (value, problems)
         if cache:
-            cache.put(source.source_path, source.path, result)
+            cache.put(source.source_path, stamps[source.path], digest, (value, problems))
     buckets: dict[str, list] = {"article": [], "page": [], "term": []}
     problems: list[SourceError] = []
     for source in sources:
@@ -337,8 +340,13 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
 
 
 def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
-    """Parse results, article bodies moved to the body store (runs in workers)."""
+    """(value, problems, digest of the bytes parsed or None) per source, article bodies moved to the body
+    store (runs in workers). The digest is of the very bytes parsed, for the parse cache."""
+    import hashlib
+
     from .bodies import BODIES_DIR, BodyPack
+    from .discover import read_source_bytes
+    from .errors import ContentError
     from .model import Article
     from .parse import parse_article, parse_page, parse_term_file
     from .state import CACHE_DIR
@@ -347,10 +355,15 @@ def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
     results = []
     with BodyPack(config.root / CACHE_DIR / BODIES_DIR) as pack:
         for source in sources:
-            value, problems = parsers[source.kind](source, config)
+            try:
+                data = read_source_bytes(source)
+            except ContentError as exc:
+                results.append((None, [exc.error], None))
+                continue
+            value, problems = parsers[source.kind](source, config, data)
             if isinstance(value, Article):
                 value = replace(value, body_html=pack.add(value.body_html))
-            results.append((value, problems))
+            results.append((value, problems, hashlib.sha256(data).hexdigest()))
     return results
 
 

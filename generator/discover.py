@@ -122,6 +122,11 @@ def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[Sour
 
 def read_source(source: Source) -> str:
     """The file's text: UTF-8 with or without BOM, newlines normalised. Raises SourceError-bearing errors."""
+    return decode_source(source, read_source_bytes(source))
+
+
+def read_source_bytes(source: Source) -> bytes:
+    """The file's bytes, within the size limit; raises a ContentError naming the file otherwise."""
     try:
         size = os.stat(source.path).st_size
         if size > MAX_FILE_BYTES:
@@ -129,10 +134,9 @@ def read_source(source: Source) -> str:
                                            f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes",
                                            "split it or move large data out of content/"))
         with open(source.path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except OSError as exc:
         raise ContentError(SourceError(source.display_path, None, None, f"cannot read file: {exc.strerror}")) from None
-    return decode_source(source, data)
 
 
 def decode_source(source: Source, data: bytes) -> str:

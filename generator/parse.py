@@ -161,10 +161,11 @@ def parse_article(source: Source, config: Config,
     )), reader.problems
 
 
-def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, list[SourceError]]:
-    """Parse a standalone page (content/pages/*.md)."""
+def parse_page(source: Source, config: Config,
+               data: bytes | None = None) -> tuple[StandalonePage | None, list[SourceError]]:
+    """Parse a standalone page (content/pages/*.md), or `data`, its bytes."""
     try:
-        reader = _open(source, PAGE_FIELDS, config)
+        reader = _open(source, PAGE_FIELDS, config, data)
     except ContentError as exc:
         return None, [exc.error]
     front = reader.front
@@ -192,10 +193,12 @@ def parse_page(source: Source, config: Config) -> tuple[StandalonePage | None, l
     ), reader.problems
 
 
-def parse_term_file(source: Source, config: Config) -> tuple[TermFile | None, list[SourceError]]:
-    """Parse a term file (content/topics/starlink.md): display name, description, aliases, homepage."""
+def parse_term_file(source: Source, config: Config,
+                    data: bytes | None = None) -> tuple[TermFile | None, list[SourceError]]:
+    """Parse a term file (content/topics/starlink.md), or `data`, its bytes: display name, description,
+    aliases, homepage."""
     try:
-        reader = _open(source, TERM_FIELDS, config)
+        reader = _open(source, TERM_FIELDS, config, data)
     except ContentError as exc:
         return None, [exc.error]
     front = reader.front

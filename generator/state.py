@@ -161,13 +161,10 @@ class ParseCache:
         # A handle into another folder's store (the site was moved or copied) is not this store's.
         return is_stored(body, self.stored)
 
-    def put(self, source_path: str, path: str, result: tuple) -> None:
-        try:
-            stamp = file_stamp(path)
-            digest = _file_digest(path)
-        except OSError:
-            return
-        if stamp is None:
+    def put(self, source_path: str, stamp: tuple | None, digest: str | None, result: tuple) -> None:
+        """Keep `result`, parsed from bytes with `digest`, for a file whose stat before parsing was `stamp`
+        (a file that could not be read or stat'ed is not kept)."""
+        if stamp is None or digest is None:
             return
         self.used[source_path] = (stamp, digest, result)
         self.dirty.add(self.part_of(source_path))

@@ -447,3 +447,24 @@ def test_a_file_renamed_with_the_same_text_shows_what_its_new_name_says(site, tm
     assert "bonjour/index.html" in result.rendered and "2015-04-20" in site.read("bonjour/index.html")
     assert "2014-03-19" not in site.read("bonjour/index.html")
     assert site.files() == clean_tree(site, tmp_path)
+
+
+def test_a_file_saved_while_it_is_parsed_is_parsed_again_at_the_next_build(archive, monkeypatch):
+    import generator.build
+
+    real_parse_chunk = generator.build._parse_chunk
+
+    def parse_then_save_again(config, sources):
+        results = real_parse_chunk(config, sources)
+        # The editor saves again right after the parser read the file, before the cache keeps the result.
+        archive.write({"content/articles/a.md": article(title="Alpha sauvé pendant la build", date="2024-10-25",
+                                                        topics="[Starlink]", body="Premier paragraphe.\n\nSuite.")})
+        return results
+
+    archive.write({"content/articles/a.md": article(title="Alpha revu", date="2024-10-25", topics="[Starlink]",
+                                                    body="Premier paragraphe.\n\nSuite.")})
+    monkeypatch.setattr(generator.build, "_parse_chunk", parse_then_save_again)
+    assert "Alpha revu" in archive.build().site.articles[0].summary.title
+    monkeypatch.undo()
+    again = archive.build()
+    assert again.parsed == 1 and again.site.articles[0].summary.title == "Alpha sauvé pendant la build"
