@@ -15,8 +15,8 @@ import atheris
 
 with atheris.instrument_imports(include=["generator"]):
     from generator.config import load_config
-    from generator.model import Source
-    from generator.parse import parse_article
+    from generator.content.parse import parse_article
+    from generator.site.model import Source
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = load_config(ROOT / "site")

@@ -1,5 +1,5 @@
 """`python -m generator` is the `news-archive` command."""
 
-from .cli import run
+from generator.cli import run
 
 run()

@@ -9,23 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, load_config
-from .discover import discover_sources
-from .errors import BuildFailed, SourceError
-from .model import Source
-from .pool import cyclic_gc_paused
-from .report import Reporter
-from .search import SEARCH_DIR, SearchPage, bundle_is_complete
-from .state import OutputState, code_version, file_stamp, file_stamps, files_digest
-from .theme import Theme, load_theme, theme_files
-from .write import MARKER, WriteReport, journal_path, staging_dir
+from generator.config import Config, load_config
+from generator.content.discover import discover_sources
+from generator.errors import BuildFailed, SourceError
+from generator.output.search import SEARCH_DIR, SearchPage, bundle_is_complete
+from generator.output.write import MARKER, WriteReport, journal_path, staging_dir
+from generator.pool import cyclic_gc_paused
+from generator.render.theme import Theme, load_theme, theme_files
+from generator.report import Reporter
+from generator.site.model import Source
+from generator.state import OutputState, code_version, file_stamp, file_stamps, files_digest
 
 if TYPE_CHECKING:
-    from .incremental import BuildSession
-    from .model import Article, Site, StandalonePage, TermFile
-    from .render import Renderer
-    from .state import ParseCache
-    from .write import OutputWriter
+    from generator.output.write import OutputWriter
+    from generator.preview.incremental import BuildSession
+    from generator.render.render import Renderer
+    from generator.site.model import Article, Site, StandalonePage, TermFile
+    from generator.state import ParseCache
 
 # The stages after discovery are imported by the functions that run them, not at the top: a build with
 # nothing to do, the common case in deploy scripts and editor hooks, must not pay for loading Markdown,
@@ -84,16 +84,16 @@ def _build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter, sea
 def _full_build(root: Path, overrides: dict[str, Any] | None, reporter: Reporter, search: bool, now: datetime,
                 index: Callable[..., None] | None, jobs: int, session: BuildSession | None,
                 inputs: Inputs) -> BuildResult:
-    from .hosting import headers_file, host_files
-    from .incremental import Snapshot, inputs_stamp, source_directories
-    from .plan import page_urls_of, plan_jobs
-    from .pool import iter_tasks
-    from .redirects import PERMALINKS, plan_redirects, published_urls
-    from .render import Renderer
-    from .search import bundle_is_current, plan_shards
-    from .state import load_state, save_state
-    from .theme import make_environment
-    from .write import OutputWriter, check_output_dir, recover
+    from generator.output.hosting import headers_file, host_files
+    from generator.output.search import bundle_is_current, plan_shards
+    from generator.output.write import OutputWriter, check_output_dir, recover
+    from generator.pool import iter_tasks
+    from generator.preview.incremental import Snapshot, inputs_stamp, source_directories
+    from generator.render.render import Renderer
+    from generator.render.theme import make_environment
+    from generator.site.plan import page_urls_of, plan_jobs
+    from generator.site.redirects import PERMALINKS, plan_redirects, published_urls
+    from generator.state import load_state, save_state
 
     loaded = load_site(root, overrides, reporter, now, jobs, inputs)
     config, theme, site, problems = loaded.config, loaded.theme, loaded.site, loaded.problems
@@ -186,10 +186,16 @@ def _quick_rebuild(session: BuildSession, root: Path, overrides: dict[str, Any] 
                    now: datetime, changed: set[str]) -> BuildResult | None:
     """Rebuild from the session's snapshot when `changed` are only article edits that keep the site's
     structure; None when a full build is needed. Any failure drops the snapshot."""
-    from .incremental import apply_article_edit, changed_sources, inputs_stamp, keeps_its_place, search_page
-    from .model import Article
-    from .urls import output_path
-    from .write import OutputWriter
+    from generator.output.write import OutputWriter
+    from generator.preview.incremental import (
+        apply_article_edit,
+        changed_sources,
+        inputs_stamp,
+        keeps_its_place,
+        search_page,
+    )
+    from generator.site.model import Article
+    from generator.site.urls import output_path
 
     snapshot = session.snapshot
     with reporter.stage("config"):
@@ -285,8 +291,8 @@ def read_inputs(root: Path, overrides: dict[str, Any] | None, reporter: Reporter
 def load_site(root: Path, overrides: dict[str, Any] | None, reporter: Reporter,
               now: datetime | None = None, jobs: int = 1, inputs: Inputs | None = None) -> LoadedSite:
     """The first stages, shared by `build` and `check`: config, discover, parse, assemble."""
-    from .assemble import assemble_site
-    from .state import DerivedCache, ParseCache
+    from generator.site.assemble import assemble_site
+    from generator.state import DerivedCache, ParseCache
 
     now = now or datetime.now(UTC)
     inputs = inputs or read_inputs(root, overrides, reporter)
@@ -310,7 +316,7 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
     """Parse every source (cache misses only, in `jobs` processes), in the sources' order.
 
     `stamps`: each source's `file_stamp`, when the caller has taken them."""
-    from .pool import run_tasks
+    from generator.pool import run_tasks
 
     # Stats taken before parsing: a file saved while it is parsed then differs at the next build.
     stamps = {source.path: (stamps or {}).get(source.path) or file_stamp(source.path) for source in sources} \
@@ -344,12 +350,12 @@ def _parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
     store (runs in workers). The digest is of the very bytes parsed, for the parse cache."""
     import hashlib
 
-    from .bodies import BODIES_DIR, BodyPack
-    from .discover import read_source_bytes
-    from .errors import ContentError
-    from .model import Article
-    from .parse import parse_article, parse_page, parse_term_file
-    from .state import CACHE_DIR
+    from generator.content.bodies import BODIES_DIR, BodyPack
+    from generator.content.discover import read_source_bytes
+    from generator.content.parse import parse_article, parse_page, parse_term_file
+    from generator.errors import ContentError
+    from generator.site.model import Article
+    from generator.state import CACHE_DIR
 
     parsers = {"article": parse_article, "page": parse_page, "term": parse_term_file}
     results = []

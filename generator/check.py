@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .errors import SourceError
-from .report import Reporter
+from generator.errors import SourceError
+from generator.report import Reporter
 
 _LINK_ATTRIBUTES = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("form", "action"),
                     ("source", "src"), ("iframe", "src")}
@@ -240,8 +240,8 @@ def _check_index(output: Path, base_path: str, published: dict[str, str]) -> lis
 
 def run_check(root: Path, overrides: dict, external: bool) -> tuple[list[SourceError], int]:
     """Load the content (to know what must and must not be online), then check the built site."""
-    from .build import load_site
-    from .external import check_links, outbound_links
+    from generator.build import load_site
+    from generator.external import check_links, outbound_links
 
     loaded = load_site(root, {**overrides, "drafts": True, "future": True}, Reporter(verbosity=0))
     config, site = loaded.config, loaded.site

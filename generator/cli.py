@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__
-from .errors import BuildFailed, UsageError
-from .report import Reporter
-from .state import CACHE_DIR
+from generator import __version__
+from generator.errors import BuildFailed, UsageError
+from generator.report import Reporter
+from generator.state import CACHE_DIR
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -138,13 +138,13 @@ def _file_system_failure(exc: OSError) -> str:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build
-    from .search import index_search
+    from generator.build import build
+    from generator.output.search import index_search
 
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     overrides = {"drafts": args.drafts, "future": args.future, "base_url": args.base_url,
                  "output_dir": args.output, "strict": args.strict}
-    from .pool import default_jobs
+    from generator.pool import default_jobs
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -154,7 +154,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .preview import Preview
+    from generator.preview.preview import Preview
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"invalid port {args.port}")
@@ -174,7 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import run_check
+    from generator.check import run_check
 
     overrides = {"base_url": args.base_url, "output_dir": args.output, "strict": args.strict}
     problems, external = run_check(args.root.resolve(), overrides, args.external)
@@ -196,7 +196,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .new import create_article
+    from generator.new import create_article
 
     path = create_article(args.root.resolve(), args.title, datetime.now().astimezone())
     print(os.path.relpath(path))

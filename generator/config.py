@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import BuildFailed, SourceError, did_you_mean
+from generator.errors import BuildFailed, SourceError, did_you_mean
 
 CONFIG_FILE = "site.toml"
 

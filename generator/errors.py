@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .text import printable
+from generator.text import printable
 
 
 @dataclass(frozen=True)

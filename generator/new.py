@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from .config import load_config
-from .errors import UsageError
-from .text import slugify
+from generator.config import load_config
+from generator.errors import UsageError
+from generator.text import slugify
 
 
 def create_article(root: Path, title: str, now: datetime) -> Path:

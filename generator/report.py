@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from .errors import SourceError
-from .text import printable
+from generator.errors import SourceError
+from generator.text import printable
 
 PROGRESS_MIN = 500  # items below which a stage is too short to show progress
 

@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .bodies import BODIES_DIR, StoredHtml, compact, is_stored, prune_store, stored_packs
-from .config import Config
-from .errors import SourceError
+from generator.config import Config
+from generator.content.bodies import BODIES_DIR, StoredHtml, compact, is_stored, prune_store, stored_packs
+from generator.errors import SourceError
 
 STATE_VERSION = 1
 CACHE_DIR = ".cache"

@@ -146,7 +146,7 @@ class StaticServer:
     def __init__(self, root: Path):
         import threading
 
-        from generator.serve import PreviewServer
+        from generator.preview.serve import PreviewServer
 
         self.server = PreviewServer(root, "127.0.0.1", 0, live=False)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -174,7 +174,7 @@ def serve_dir():
 # --- Sites built with their search index -----------------------------------------------------------------
 
 def build_with_search(root: Path, output: Path, **overrides) -> None:
-    from generator.search import index_search
+    from generator.output.search import index_search
 
     build(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW, index=index_search)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import article, config_with
 
-from generator.assemble import _RELATED_WINDOW, RELATED_MAX, RELATED_MIN, related_positions
+from generator.site.assemble import _RELATED_WINDOW, RELATED_MAX, RELATED_MIN, related_positions
 
 
 def test_related_articles_share_the_most_terms_ties_going_to_the_most_recent():

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import NOW, article
 
-from generator import bodies
-from generator.bodies import BodyPack, StoredHtml, compact, prune_store, stored_packs
 from generator.build import build
+from generator.content import bodies
+from generator.content.bodies import BodyPack, StoredHtml, compact, prune_store, stored_packs
 from generator.report import RecordingReporter
 
 
@@ -47,7 +47,7 @@ def test_live_bodies_are_copied_out_of_packs_mostly_dead(tmp_path, monkeypatch):
 def test_parsed_articles_carry_a_handle_and_pages_show_the_body(site):
     from generator.build import parse_sources
     from generator.config import load_config
-    from generator.discover import discover_sources
+    from generator.content.discover import discover_sources
 
     site.write({"content/articles/a.md": article(body="Un **paragraphe** sur Starlink.")})
     result = site.build()

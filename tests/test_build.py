@@ -15,8 +15,8 @@ from conftest import NOW, SHARED, article, config_with
 from generator.build import build
 from generator.check import find_broken_links
 from generator.errors import UsageError
-from generator.plan import page_links
 from generator.report import RecordingReporter
+from generator.site.plan import page_links
 
 SEED_URL = "2024/10/elon-musk-aurait-de-frequentes-discussions-avec-vladimir-poutine/index.html"
 
@@ -196,7 +196,7 @@ def test_an_interrupted_swap_is_recovered_by_the_next_build(site):
 
 
 def test_a_small_change_is_applied_in_place_and_a_big_one_through_a_staging_swap(site, monkeypatch):
-    import generator.write
+    import generator.output.write
 
     site.write({"content/articles/a.md": article(title="A"), "content/articles/b.md": article(title="B")})
     assert site.build().write.swapped  # a first build goes live in one swap
@@ -206,21 +206,21 @@ def test_a_small_change_is_applied_in_place_and_a_big_one_through_a_staging_swap
     small = site.build()
     assert small.write.in_place and not small.write.swapped and "2024/10/a/index.html" in small.write.written
     assert stylesheet.stat().st_ino == inode  # untouched files are the same files
-    monkeypatch.setattr(generator.write, "IN_PLACE_MAX", 0)
+    monkeypatch.setattr(generator.output.write, "IN_PLACE_MAX", 0)
     site.write({"content/articles/a.md": article(title="A", body="Encore.")})
     big = site.build()
     assert big.write.swapped and not big.write.in_place
     assert "Encore." in site.read("2024/10/a/index.html")
-    assert not list(site.output.rglob("*" + generator.write.TEMPORARY_SUFFIX))
+    assert not list(site.output.rglob("*" + generator.output.write.TEMPORARY_SUFFIX))
 
 
 def test_a_template_error_after_pages_were_streamed_to_staging_leaves_nothing_behind(site, monkeypatch):
-    import generator.write
+    import generator.output.write
 
     site.write({"content/articles/a.md": article(title="A"), "content/articles/b.md": article(title="B")})
     site.build()
     before = site.files()
-    monkeypatch.setattr(generator.write, "IN_PLACE_MAX", 0)  # every rendered page goes to staging at once
+    monkeypatch.setattr(generator.output.write, "IN_PLACE_MAX", 0)  # every rendered page goes to staging at once
     site.write({"site.toml": config_with('theme = "casse"'), "themes/casse/theme.toml": 'extends = "default"\n',
                 "themes/casse/templates/page.html": "{{ page.title.nope() }}",
                 "content/pages/p.md": "---\ntitle: P\n---\nx\n"})
@@ -231,7 +231,7 @@ def test_a_template_error_after_pages_were_streamed_to_staging_leaves_nothing_be
 
 @pytest.mark.parametrize("committed", [True, False])
 def test_an_in_place_update_cut_short_is_finished_or_undone_by_the_next_build(site, committed):
-    from generator.write import TEMPORARY_SUFFIX, journal_path, recover
+    from generator.output.write import TEMPORARY_SUFFIX, journal_path, recover
 
     site.write({"content/articles/a.md": article(title="A")})
     site.build()

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.config import load_config
+from generator.content.parse import parse_article
 from generator.errors import BuildFailed, SourceError
-from generator.model import Source
-from generator.parse import parse_article
+from generator.site.model import Source
+from generator.site.urls import output_path
 from generator.text import slugify
-from generator.urls import output_path
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -285,7 +285,7 @@ def test_the_build_never_deletes_a_directory_it_did_not_create(site, tmp_path):
 def test_watcher_survives_handler_errors_and_restarts_and_falls_back_to_polling(site, monkeypatch):
     from watchdog.events import FileModifiedEvent
 
-    from generator import watch
+    from generator.preview import watch
 
     messages: list[str] = []
     watcher = watch.Watcher(site.root, lambda changes: None, messages.append)

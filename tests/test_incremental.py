@@ -11,7 +11,7 @@ from conftest import NOW, Site, article, config_with
 
 from generator.build import BuildResult, build
 from generator.errors import BuildFailed
-from generator.incremental import BuildSession
+from generator.preview.incremental import BuildSession
 from generator.report import RecordingReporter
 
 
@@ -190,7 +190,7 @@ def test_jobs_1_and_jobs_2_give_identical_trees(site, tmp_path):
 
 
 def test_search_digests_hashed_by_workers_match_a_rebuild(site, tmp_path):
-    from generator.search import index_search
+    from generator.output.search import index_search
 
     for number in range(70):
         site.write({f"content/articles/a{number:02d}.md": article(
@@ -384,8 +384,8 @@ def test_a_session_of_many_edits_always_equals_a_clean_build(session_site, tmp_p
 
 
 def test_the_preview_applies_an_article_save_without_a_full_build(tmp_path):
-    from generator.preview import Preview
-    from generator.watch import ChangeSet
+    from generator.preview.preview import Preview
+    from generator.preview.watch import ChangeSet
 
     site = Site(tmp_path / "p")
     _archive_of(site)
@@ -404,8 +404,8 @@ def test_the_preview_applies_an_article_save_without_a_full_build(tmp_path):
 
 
 def test_the_preview_first_build_with_two_processes_gives_the_same_site(tmp_path):
-    from generator.preview import Preview
-    from generator.watch import ChangeSet
+    from generator.preview.preview import Preview
+    from generator.preview.watch import ChangeSet
 
     trees = []
     for jobs in (1, 2):
@@ -431,7 +431,7 @@ def test_a_no_op_build_does_not_load_markdown_yaml_or_jinja(archive):
               "from generator.report import RecordingReporter; "
               f"result = build(Path({str(archive.root)!r}), {{}}, RecordingReporter(), search=False); "
               "print(result.site is None, sorted(m for m in ('markdown', 'yaml', 'jinja2', 'babel', "
-              "'generator.assemble', 'generator.render') if m in sys.modules))")
+              "'generator.site.assemble', 'generator.render.render') if m in sys.modules))")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.split(None, 1) == ["True", "[]\n"]
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.inlinepatterns import InlineProcessor as InlinePattern
 
-from generator.markdown import _EXTENSIONS, _get_converter
-from generator.quick_markdown import QuickInlineProcessor, QuickPatterns, block_literals, inline_literals
+from generator.content.markdown import _EXTENSIONS, _get_converter
+from generator.content.quick_markdown import QuickInlineProcessor, QuickPatterns, block_literals, inline_literals
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ ___
 
 
 def _stock() -> markdown.Markdown:
-    from generator.markdown import _heading_id
+    from generator.content.markdown import _heading_id
 
     return markdown.Markdown(extensions=_EXTENSIONS, output_format="html",
                              extension_configs={"toc": {"slugify": _heading_id, "toc_depth": "2-3"}})

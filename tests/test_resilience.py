@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import article
 
-from generator.preview import Preview
+from generator.output.write import journal_path, recover
+from generator.preview.preview import Preview
 from generator.report import RecordingReporter
-from generator.write import journal_path, recover
 
 KILLS = 20
 

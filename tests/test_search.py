@@ -12,8 +12,8 @@ import pytest
 from conftest import NOW, ROOT, article, build_with_search
 
 from generator.config import load_config
+from generator.output.search import SearchIndexError, SearchPage, index_search, plan_shards
 from generator.report import RecordingReporter
-from generator.search import SearchIndexError, SearchPage, index_search, plan_shards
 
 ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
 
@@ -149,7 +149,7 @@ def test_an_edited_shard_indexes_the_new_text_as_a_fresh_index_would(site):
 
 
 def test_shard_globs_start_at_the_folder_their_pages_share():
-    from generator.search import pages_glob
+    from generator.output.search import pages_glob
 
     assert pages_glob(["2024/05/b/index.html", "2024/03/a/index.html"]) == \
         "2024/{03/a/index.html,05/b/index.html}"
@@ -169,7 +169,7 @@ def test_shard_globs_start_at_the_folder_their_pages_share():
 
 @pytest.mark.parametrize("permalink", ["/{year}/{month}/{slug}/", "/{slug}/"])
 def test_pages_read_in_place_index_like_a_snapshot(site, tmp_path, permalink):
-    from generator.search import prepare_index, run_index
+    from generator.output.search import prepare_index, run_index
 
     site.write({"site.toml": (site.root / "site.toml").read_text().replace(
                     "[", f'permalink = "{permalink}"\n\n[', 1) + "\n[search]\nshard_size = 2\n",
@@ -204,7 +204,7 @@ def test_changing_the_shard_size_reshards_the_index(site):
 
 
 def test_a_foreign_manifest_is_never_trusted(tmp_path):
-    from generator.search import read_manifest
+    from generator.output.search import read_manifest
 
     (tmp_path / "pagefind/2024").mkdir(parents=True)
     (tmp_path / "pagefind/2024/pagefind.js").write_text("")

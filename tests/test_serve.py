@@ -14,9 +14,9 @@ import time
 import pytest
 from conftest import article, config_with
 
-from generator.preview import Preview
+from generator.preview.preview import Preview
+from generator.preview.watch import classify
 from generator.report import RecordingReporter
-from generator.watch import classify
 
 ARTICLE_A = "/2024/10/premier/"
 
@@ -168,7 +168,7 @@ def test_a_connection_reset_mid_request_prints_nothing(preview, capsys):
 
 
 def test_a_request_that_fails_gets_500_and_the_server_lives_on(preview, monkeypatch):
-    from generator import serve
+    from generator.preview import serve
 
     def broken(path):
         raise RuntimeError("boom")

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import markdown as python_markdown
 import nh3
 
-from .model import Heading
-from .quick_markdown import QuickPatterns
-from .text import slugify, xml_safe
+from generator.content.quick_markdown import QuickPatterns
+from generator.site.model import Heading
+from generator.text import slugify, xml_safe
 
 _EXTENSIONS = ["extra", "toc", "sane_lists"]
 _TAG = re.compile(r"<[^>]*>")

@@ -11,9 +11,9 @@ import re
 import stat
 from pathlib import Path
 
-from .config import Config
-from .errors import ContentError, SourceError
-from .model import Source
+from generator.config import Config
+from generator.errors import ContentError, SourceError
+from generator.site.model import Source
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _EDITOR_LEFTOVER = re.compile(r"(^[.#~]|~$|^4913$|\.sw[a-p]$|\.tmp$|\.bak$|^#.*#$)")

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .config import Config
-from .errors import UsageError
-from .report import Reporter
-from .write import link_file, link_tree
+from generator.config import Config
+from generator.errors import UsageError
+from generator.report import Reporter
+from generator.output.write import link_file, link_tree
 
 SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"

@@ -16,15 +16,15 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildResult, build
-from .config import CONFIG_FILE
-from .errors import BuildFailed, SourceError, UsageError
-from .incremental import BuildSession
-from .pool import default_jobs
-from .report import Reporter
-from .search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
-from .serve import LOOPBACK_NAMES, PreviewServer
-from .watch import ChangeSet, Watcher
+from generator.build import BuildResult, build
+from generator.config import CONFIG_FILE
+from generator.errors import BuildFailed, SourceError, UsageError
+from generator.output.search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
+from generator.pool import default_jobs
+from generator.preview.incremental import BuildSession
+from generator.preview.serve import LOOPBACK_NAMES, PreviewServer
+from generator.preview.watch import ChangeSet, Watcher
+from generator.report import Reporter
 
 PREVIEW_DIR = Path(".cache") / "preview"
 INDEX_DELAY = 0.5

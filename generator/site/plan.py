@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from .bodies import StoredHtml
-from .config import Config, Taxonomy
-from .errors import SourceError
-from .model import ArticleSummary, ArticleView, Job, Period, Site, Term
-from .redirects import Redirect
-from .urls import (
+from generator.config import Config, Taxonomy
+from generator.content.bodies import StoredHtml
+from generator.errors import SourceError
+from generator.site.model import ArticleSummary, ArticleView, Job, Period, Site, Term
+from generator.site.redirects import Redirect
+from generator.site.urls import (
     archives_url,
     feed_url,
     home_url,

@@ -18,8 +18,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .config import CONFIG_FILE
-from .discover import is_content_name
+from generator.config import CONFIG_FILE
+from generator.content.discover import is_content_name
 
 # "closed" follows every "modified" of a write: counting it too would trail a storm with a second rebuild.
 _IGNORED_EVENTS = {"opened", "closed", "closed_no_write"}

@@ -16,16 +16,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import CONFIG_FILE, Config
-from .errors import SourceError
-from .model import Article, ArticleSummary, ArticleView, Job, Site, Source
-from .plan import article_job, sitemap_job
-from .render import Renderer
-from .search import SearchPage
-from .state import OutputState, files_digest
-from .text import reading_minutes
-from .theme import Theme, theme_files
-from .urls import output_path
+from generator.config import CONFIG_FILE, Config
+from generator.errors import SourceError
+from generator.output.search import SearchPage
+from generator.render.render import Renderer
+from generator.render.theme import Theme, theme_files
+from generator.site.model import Article, ArticleSummary, ArticleView, Job, Site, Source
+from generator.site.plan import article_job, sitemap_job
+from generator.site.urls import output_path
+from generator.state import OutputState, files_digest
+from generator.text import reading_minutes
 
 # What places an article in the site: a change to any of these re-assembles the whole model.
 STRUCTURAL_FIELDS = ("date", "slug", "terms", "draft", "aliases")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .config import Config
-from .text import xml_safe
-from .urls import absolute_url
+from generator.config import Config
+from generator.site.urls import absolute_url
+from generator.text import xml_safe
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, unquote
 
-from .config import Config, Taxonomy
+from generator.config import Config, Taxonomy
 
 
 def article_url(config: Config, date: datetime, slug: str) -> str:

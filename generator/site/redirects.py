@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Config
-from .errors import SourceError
-from .model import Site
+from generator.config import Config
+from generator.errors import SourceError
+from generator.site.model import Site
 
 PERMALINKS = "permalinks.json"
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import ContentError, SourceError
+from generator.errors import ContentError, SourceError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import jinja2
 import jinja2.meta
 
-from .bodies import StoredHtml
-from .config import Config
-from .errors import SourceError
-from .feeds import render_atom
-from .model import ArticleSummary, ArticleView, Job, TermRef
-from .plan import SiteGlobals
-from .sitemap import render_sitemap
-from .theme import Theme
+from generator.config import Config
+from generator.content.bodies import StoredHtml
+from generator.errors import SourceError
+from generator.render.feeds import render_atom
+from generator.render.sitemap import render_sitemap
+from generator.render.theme import Theme
+from generator.site.model import ArticleSummary, ArticleView, Job, TermRef
+from generator.site.plan import SiteGlobals
 
 
 @dataclass(frozen=True)

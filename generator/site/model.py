@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from .bodies import StoredHtml
+from generator.content.bodies import StoredHtml
 
 
 @dataclass(frozen=True)

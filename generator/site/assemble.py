@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .config import Config, Taxonomy
-from .errors import SourceError
-from .model import (
+from generator.config import Config, Taxonomy
+from generator.errors import SourceError
+from generator.site.model import (
     Article,
     ArticleSummary,
     ArticleView,
@@ -33,8 +33,8 @@ from .model import (
     TermFile,
     TermRef,
 )
-from .text import reading_minutes, slugify
-from .urls import article_url, month_url, page_url, term_url, year_url
+from generator.site.urls import article_url, month_url, page_url, term_url, year_url
+from generator.text import reading_minutes, slugify
 
 RELATED_MAX = 5
 RELATED_MIN = 3

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
+from generator.errors import UsageError
 
 MARKER = ".news-archive-output"
 MARKER_TEXT = b"This folder is written by news-archive; it is replaced on every build.\n"

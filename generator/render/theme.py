@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config
-from .errors import BuildFailed, SourceError
+from generator.config import Config
+from generator.errors import BuildFailed, SourceError
 
 if TYPE_CHECKING:
     import jinja2
 
-BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
 _THEME_KEYS = {"name", "extends", "description", "params"}
 
 
@@ -156,7 +156,7 @@ def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
 
 
 def _templates_stamp(theme: Theme) -> str:
-    from .state import files_digest
+    from generator.state import files_digest
 
     folders = tuple(folder + os.sep for folder in theme.template_dirs)
     return files_digest("", [path for path in theme_files(theme) if str(path).startswith(folders)])
@@ -166,7 +166,7 @@ def _new_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -
     # Jinja and the filters (Babel) load here, not at import: a build with nothing to do never needs them.
     import jinja2
 
-    from .filters import install_filters
+    from generator.render.filters import install_filters
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme.template_dirs),

@@ -16,10 +16,9 @@ from typing import Any
 
 import yaml
 
-from .config import ARTICLE_FIELDS, Config
-from .discover import decode_source, read_source
-from .errors import ContentError, SourceError, did_you_mean
-from .frontmatter import (
+from generator.config import ARTICLE_FIELDS, Config
+from generator.content.discover import decode_source, read_source
+from generator.content.frontmatter import (
     FieldError,
     FrontMatter,
     check_url,
@@ -31,9 +30,10 @@ from .frontmatter import (
     to_names,
     to_text,
 )
-from .markdown import MarkdownTimeout, html_to_text, render_markdown, shorten
-from .model import Article, Citation, Image, Source, StandalonePage, TermFile
-from .text import clean_field, reading_minutes, slugify
+from generator.content.markdown import MarkdownTimeout, html_to_text, render_markdown, shorten
+from generator.errors import ContentError, SourceError, did_you_mean
+from generator.site.model import Article, Citation, Image, Source, StandalonePage, TermFile
+from generator.text import clean_field, reading_minutes, slugify
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")

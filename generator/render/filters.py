@@ -10,11 +10,11 @@ import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, get_month_names
 
-from .config import Config
-from .urls import absolute_url
+from generator.config import Config
+from generator.site.urls import absolute_url
 
 if TYPE_CHECKING:
-    from .theme import Theme
+    from generator.render.theme import Theme
 
 
 @lru_cache(maxsize=64)

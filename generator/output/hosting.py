@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .config import Config
-from .redirects import Redirect
-from .urls import absolute_url
+from generator.config import Config
+from generator.site.redirects import Redirect
+from generator.site.urls import absolute_url
 
 ASSETS_DIR = "assets/"
 
