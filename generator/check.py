@@ -240,10 +240,13 @@ def _check_index(output: Path, base_path: str, published: dict[str, str]) -> lis
 
 def run_check(root: Path, overrides: dict, external: bool) -> tuple[list[SourceError], int]:
     """Load the content (to know what must and must not be online), then check the built site."""
-    from generator.build import load_site
+    from generator.build import load_site, read_inputs
     from generator.external import check_links, outbound_links
+    from generator.options import BuildOptions
 
-    loaded = load_site(root, {**overrides, "drafts": True, "future": True}, Reporter(verbosity=0))
+    reporter = Reporter(verbosity=0)
+    options = BuildOptions(overrides={**overrides, "drafts": True, "future": True})
+    loaded = load_site(read_inputs(root, options, reporter), reporter)
     config, site = loaded.config, loaded.site
     errors = [p for p in loaded.problems if not p.is_warning]
     if errors:

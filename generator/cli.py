@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from generator import __version__
+from generator.cache import CACHE_DIR
 from generator.errors import BuildFailed, UsageError
 from generator.report import Reporter
-from generator.state import CACHE_DIR
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -139,17 +139,16 @@ def _file_system_failure(exc: OSError) -> str:
 
 def _build(args: argparse.Namespace) -> int:
     from generator.build import build
-    from generator.output.search import index_search
+    from generator.options import BuildOptions
+    from generator.pool import default_jobs
 
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     overrides = {"drafts": args.drafts, "future": args.future, "base_url": args.base_url,
                  "output_dir": args.output, "strict": args.strict}
-    from generator.pool import default_jobs
-
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    build(args.root.resolve(), overrides, reporter, search=not args.no_search, index=index_search,
-          jobs=args.jobs or default_jobs())
+    options = BuildOptions(overrides=overrides, search=not args.no_search, jobs=args.jobs or default_jobs())
+    build(args.root.resolve(), options, reporter=reporter)
     return EXIT_OK
 
 

@@ -17,10 +17,6 @@ from generator.errors import BuildFailed, SourceError, did_you_mean
 
 CONFIG_FILE = "site.toml"
 
-# Front-matter fields an article understands; taxonomy fields are added from the config.
-ARTICLE_FIELDS = ("title", "date", "updated", "lang", "summary", "slug", "draft", "image", "aliases", "sources")
-
-
 @dataclass(frozen=True)
 class Taxonomy:
     """One way of classifying articles (topics, people, sources, ...), declared in `[[taxonomies]]`."""
@@ -356,9 +352,6 @@ def _filter_key(entry: dict, name: str, checker: _Checker) -> str:
     return key
 
 
-_RESERVED_SEGMENTS = {"page", "pagefind", "search", "recherche", "archives", "static", "feed.xml"}
-
-
 def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
     for attribute in ("name", "segment", "field", "filter"):
         seen: set[str] = set()
@@ -367,10 +360,15 @@ def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
             if value in seen:
                 checker.error(attribute, f"two taxonomies share the {attribute} {value!r}")
             seen.add(value)
+    from generator.content.schema import front_matter_keys
+    from generator.site.kinds import reserved_segments
+
+    article_keys = front_matter_keys()  # the keys that are not the config's own
+    reserved = reserved_segments()
     for taxonomy in taxonomies:
-        if taxonomy.segment in _RESERVED_SEGMENTS or taxonomy.segment.isdigit():
+        if taxonomy.segment in reserved or taxonomy.segment.isdigit():
             checker.error("segment", f"taxonomy segment {taxonomy.segment!r} is reserved for other pages")
-        if taxonomy.field in ARTICLE_FIELDS and taxonomy.field != "sources":
+        if taxonomy.field in article_keys and taxonomy.field != "sources":
             checker.error("field", f"taxonomy field {taxonomy.field!r} is already an article field")
 
 

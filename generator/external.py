@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from generator.cache import load_state, save_state
 from generator.config import Config
-from generator.state import load_state, save_state
 
 CACHE = "external-links.json"
 USER_AGENT = "news-archive link checker (+https://pypi.org/project/news-archive/)"

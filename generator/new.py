@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 from generator.config import load_config
+from generator.content.schema import Scaffold, scaffold_lines
 from generator.errors import UsageError
 from generator.text import slugify
 
@@ -23,9 +23,6 @@ def create_article(root: Path, title: str, now: datetime) -> Path:
     if path.exists():
         raise UsageError(f"{path} already exists; choose another title or edit that file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fields = [f"title: {json.dumps(title, ensure_ascii=False)}", f"date: {local.isoformat()}",
-              f"lang: {config.language.split('-')[0]}", 'summary: ""']
-    fields += [f"{taxonomy.field}: []" for taxonomy in config.taxonomies]
-    fields += ["draft: true"]
+    fields = scaffold_lines(Scaffold(config, title, local, config.language.split("-")[0]))
     path.write_text("---\n" + "\n".join(fields) + "\n---\n\n", encoding="utf-8")
     return path

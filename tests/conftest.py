@@ -9,14 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildResult, build
+from generator.build import build
 from generator.errors import BuildFailed
+from generator.options import BuildOptions
 from generator.report import RecordingReporter
+from generator.result import BuildResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 # A fixed "now" keeps future-dated filtering deterministic.
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def build_site(root: Path, overrides: dict | None = None, reporter: RecordingReporter | None = None, *,
+               search: bool = False, now: datetime = NOW, jobs: int = 1) -> BuildResult:
+    """`news-archive build` in this process, with the test clock."""
+    return build(root, BuildOptions(overrides=overrides or {}, search=search, now=now, jobs=jobs),
+                 reporter=reporter or RecordingReporter())
+
 
 MINIMAL_CONFIG = """\
 title = "Test archive"
@@ -78,7 +88,7 @@ class Site:
 
     def build(self, search: bool = False, **overrides) -> BuildResult:
         self.reporter = RecordingReporter()
-        return build(self.root, overrides, self.reporter, search=search, now=NOW)
+        return build_site(self.root, overrides, self.reporter, search=search, now=NOW)
 
     def build_errors(self, **overrides) -> list[str]:
         """Build expecting failure; return the formatted problems."""
@@ -105,7 +115,7 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample") / "site"
     shutil.copytree(ROOT / "content", root / "content")
     shutil.copy(ROOT / "site.toml", root / "site.toml")
-    build(root, {}, RecordingReporter(), search=False, now=NOW)
+    build_site(root, {}, RecordingReporter(), search=False, now=NOW)
     return root / "output"
 
 
@@ -174,9 +184,8 @@ def serve_dir():
 # --- Sites built with their search index -----------------------------------------------------------------
 
 def build_with_search(root: Path, output: Path, **overrides) -> None:
-    from generator.output.search import index_search
 
-    build(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW, index=index_search)
+    build_site(root, {"output_dir": output, **overrides}, RecordingReporter(), search=True, now=NOW)
 
 
 @pytest.fixture(scope="session")

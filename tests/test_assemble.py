@@ -88,15 +88,17 @@ def _related_urls(site) -> dict[str, list[str]]:
 
 
 def test_the_related_choice_is_reused_until_terms_or_order_change(site, monkeypatch):
-    import generator.state
-    from generator.build import load_site
+    import generator.cache
+    from generator.build import load_site, read_inputs
+    from generator.options import BuildOptions
     from generator.report import RecordingReporter
 
     memo = CountingMemo()
-    monkeypatch.setattr(generator.state, "DerivedCache", lambda config, name, problems: memo)
+    monkeypatch.setattr(generator.cache, "DerivedCache", lambda config, name, problems, memory=None: memo)
 
     def related() -> dict[str, list[str]]:
-        model = load_site(site.root, {}, RecordingReporter()).site
+        reporter = RecordingReporter()
+        model = load_site(read_inputs(site.root, BuildOptions(), reporter), reporter).site
         return {url: [summary.url for summary in chosen] for url, chosen in model.related.items()}
 
     site.write({"site.toml": config_with(""),

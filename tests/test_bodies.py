@@ -6,9 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import NOW, article
+from conftest import NOW, article, build_site
 
-from generator.build import build
 from generator.content import bodies
 from generator.content.bodies import BodyPack, StoredHtml, compact, prune_store, stored_packs
 from generator.report import RecordingReporter
@@ -95,7 +94,7 @@ def test_a_build_compacts_the_store_and_later_builds_read_through_the_new_handle
     result = site.build()
     assert result.parsed == 1 and result.cached == 3  # the moved handles are valid cache entries
     assert "Texte a." in site.read("2024/10/article-a/index.html")
-    fresh = build(site.root, {}, RecordingReporter(), search=False, now=NOW)
+    fresh = build_site(site.root, {}, RecordingReporter(), search=False, now=NOW)
     assert fresh.rendered == []  # moving bodies between packs changes no fingerprint
 
 
@@ -105,6 +104,6 @@ def test_a_moved_site_does_not_read_bodies_through_its_old_paths(site, tmp_path)
     moved = tmp_path / "moved"
     shutil.copytree(site.root, moved)
     shutil.rmtree(site.root / ".cache")  # the old location's store is gone
-    result = build(moved, {}, RecordingReporter(), search=False, now=NOW)
+    result = build_site(moved, {}, RecordingReporter(), search=False, now=NOW)
     assert result.parsed == 1
     assert "Texte d'origine." in (moved / "output/2024/10/un-article/index.html").read_text()

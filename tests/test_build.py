@@ -10,13 +10,12 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
-from conftest import NOW, SHARED, article, config_with
+from conftest import NOW, SHARED, article, build_site, config_with
 
-from generator.build import build
 from generator.check import find_broken_links
 from generator.errors import UsageError
 from generator.report import RecordingReporter
-from generator.site.plan import page_links
+from generator.site.contexts import page_links
 
 SEED_URL = "2024/10/elon-musk-aurait-de-frequentes-discussions-avec-vladimir-poutine/index.html"
 
@@ -145,7 +144,7 @@ def test_a_long_archive_links_a_few_pages_not_all_of_them(site):
 
 def test_two_builds_of_the_same_input_are_byte_identical(sample_build, tmp_path):
     root = sample_build.parent
-    again = build(root, {"output_dir": tmp_path / "again"}, RecordingReporter(), search=False, now=NOW)
+    again = build_site(root, {"output_dir": tmp_path / "again"}, RecordingReporter(), search=False, now=NOW)
     assert again.write.written
     first = {p.relative_to(sample_build): p.read_bytes() for p in sample_build.rglob("*") if p.is_file()}
     second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*")
@@ -361,7 +360,7 @@ def test_the_18f_blog_builds_by_configuration_alone(tmp_path):
     root = tmp_path / "18f"
     shutil.copytree(CORPUS_18F, root / "content/articles")
     (root / "site.toml").write_text(CONFIG_18F, encoding="utf-8")
-    result = build(root, {}, RecordingReporter(), search=False, now=NOW)
+    result = build_site(root, {}, RecordingReporter(), search=False, now=NOW)
     # One post has a key that is really a paragraph of HTML: a warning naming its line, not a failure.
     assert [w.line for w in result.warnings] == [11]
     assert len(result.site.articles) == 509

@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from conftest import NOW, Site, article, config_with
+from conftest import NOW, Site, article, build_site, config_with
 
-from generator.build import BuildResult, build
 from generator.errors import BuildFailed
-from generator.preview.incremental import BuildSession
+from generator.options import BuildOptions
+from generator.preview.session import PreviewSession
 from generator.report import RecordingReporter
+from generator.result import BuildResult
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def clean_tree(site: Site, tmp_path) -> dict[str, bytes]:
     if history.exists():
         (copy / ".cache").mkdir()
         shutil.copy(history, copy / ".cache/permalinks.json")
-    build(copy, {}, RecordingReporter(), search=False, now=NOW)
+    build_site(copy, {}, RecordingReporter(), search=False, now=NOW)
     return {p.relative_to(copy / "output").as_posix(): p.read_bytes()
             for p in sorted((copy / "output").rglob("*")) if p.is_file()}
 
@@ -134,7 +135,7 @@ def test_a_corrupt_or_foreign_cache_is_discarded_with_a_warning(archive, garbage
 
 
 def test_an_edit_rewrites_only_the_parse_cache_part_holding_its_file(archive):
-    from generator.state import ParseCache
+    from generator.content.parse_cache import ParseCache
 
     parts = {path.name: path.stat().st_mtime_ns for path in (archive.root / ".cache").glob("parsed-*.pickle")}
     assert len(parts) == ParseCache.PARTS
@@ -178,27 +179,26 @@ def test_jobs_1_and_jobs_2_give_identical_trees(site, tmp_path):
     trees = []
     for jobs in (1, 2):
         output = tmp_path / f"out-{jobs}"
-        result = build(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=jobs)
+        result = build_site(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=jobs)
         assert result.parsed == 80 or jobs == 2  # the second build takes parses from the cache
         trees.append({p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
                       if p.is_file()})
         # A first build hashes pages where it renders them (workers with jobs=2): the same fingerprints
         # as a rebuild computes in this process, so the rebuild renders nothing.
-        again = build(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=3 - jobs)
+        again = build_site(site.root, {"output_dir": output}, RecordingReporter(), search=False, now=NOW, jobs=3 - jobs)
         assert again.rendered == [] and again.write.written == []
     assert trees[0] == trees[1] and len(trees[0]) > 100
 
 
 def test_search_digests_hashed_by_workers_match_a_rebuild(site, tmp_path):
-    from generator.output.search import index_search
 
     for number in range(70):
         site.write({f"content/articles/a{number:02d}.md": article(
             title=f"Article {number}", date=f"2024-{number % 12 + 1:02d}-{number % 28 + 1:02d}")})
-    first = build(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=2, index=index_search)
+    first = build_site(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=2)
     assert first.indexed
     (site.root / "content/articles/a00.md").touch()  # not a no-op: the model is hashed again here
-    again = build(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=1, index=index_search)
+    again = build_site(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=1)
     assert again.parsed == 0 and again.rendered == [] and again.indexed == []
     assert [page.digest for page in again.search_pages] == [page.digest for page in first.search_pages]
 
@@ -208,11 +208,11 @@ def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):
 
     site.write({"content/articles/a.md": article(title="Maintenant"),
                 "content/articles/b.md": article(title="Demain", date="2026-11-24T08:00:00")})
-    first = build(site.root, {}, RecordingReporter(), search=False, now=NOW)
+    first = build_site(site.root, {}, RecordingReporter(), search=False, now=NOW)
     assert first.site.excluded_future == 1
-    same = build(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(hours=1))
+    same = build_site(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(hours=1))
     assert same.site is None  # nothing read changed, and nothing is due yet
-    later = build(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(days=1))
+    later = build_site(site.root, {}, RecordingReporter(), search=False, now=NOW + timedelta(days=1))
     assert [a.summary.title for a in later.site.articles] == ["Demain", "Maintenant"]
     assert "2026/11/demain/index.html" in later.write.written
 
@@ -221,17 +221,17 @@ def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):
 
 
 class SessionSite:
-    """A site rebuilt through one BuildSession, as the preview does, told which files changed."""
+    """A site rebuilt through one PreviewSession, as the preview does, told which files changed."""
 
     def __init__(self, site: Site):
         self.site = site
-        self.session = BuildSession()
+        self.session = PreviewSession()
         self.first = self.rebuild(None)
 
     def rebuild(self, changed: set[str] | None, **overrides) -> BuildResult:
         self.site.reporter = RecordingReporter()
-        return build(self.site.root, overrides, self.site.reporter, search=False, now=NOW, session=self.session,
-                     changed=changed)
+        return self.session.rebuild(self.site.root, BuildOptions(overrides=overrides, now=NOW), self.site.reporter,
+                                    changed=changed)
 
     def edit(self, relative: str, text: str) -> BuildResult:
         self.site.write({relative: text})
@@ -393,10 +393,9 @@ def test_the_preview_applies_an_article_save_without_a_full_build(tmp_path):
     try:
         preview.rebuild(ChangeSet({"(start)"}, {"config"}))
         site.write({"content/articles/a01.md": _text(1, body="Sauvé depuis l’éditeur.")})
-        snapshot = preview.session.snapshot
         # as the watcher reports a save: the file, and its folder's own "modified" event
         report = preview.rebuild(ChangeSet({"content/articles", "content/articles/a01.md"}, {"content"}))
-        assert "/2024/09/article-1/" in report.changed and preview.session.snapshot is snapshot
+        assert "/2024/09/article-1/" in report.changed and report.quick
         page = (preview.site_dir / "2024/09/article-1/index.html").read_text(encoding="utf-8")
         assert "Sauvé depuis l’éditeur." in page
     finally:
@@ -429,7 +428,7 @@ def test_a_no_op_build_does_not_load_markdown_yaml_or_jinja(archive):
     # The no-op shortcut is the common case in deploy scripts and editor hooks: it must stay light.
     script = ("import sys; from pathlib import Path; from generator.build import build; "
               "from generator.report import RecordingReporter; "
-              f"result = build(Path({str(archive.root)!r}), {{}}, RecordingReporter(), search=False); "
+              f"result = build(Path({str(archive.root)!r}), reporter=RecordingReporter()); "
               "print(result.site is None, sorted(m for m in ('markdown', 'yaml', 'jinja2', 'babel', "
               "'generator.site.assemble', 'generator.render.render') if m in sys.modules))")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
@@ -452,7 +451,7 @@ def test_a_file_renamed_with_the_same_text_shows_what_its_new_name_says(site, tm
 def test_a_file_saved_while_it_is_parsed_is_parsed_again_at_the_next_build(archive, monkeypatch):
     import generator.build
 
-    real_parse_chunk = generator.build._parse_chunk
+    real_parse_chunk = generator.build.parse_chunk
 
     def parse_then_save_again(config, sources):
         results = real_parse_chunk(config, sources)
@@ -463,7 +462,7 @@ def test_a_file_saved_while_it_is_parsed_is_parsed_again_at_the_next_build(archi
 
     archive.write({"content/articles/a.md": article(title="Alpha revu", date="2024-10-25", topics="[Starlink]",
                                                     body="Premier paragraphe.\n\nSuite.")})
-    monkeypatch.setattr(generator.build, "_parse_chunk", parse_then_save_again)
+    monkeypatch.setattr(generator.build, "parse_chunk", parse_then_save_again)
     assert "Alpha revu" in archive.build().site.articles[0].summary.title
     monkeypatch.undo()
     again = archive.build()

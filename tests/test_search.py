@@ -9,7 +9,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import NOW, ROOT, article, build_with_search
+from conftest import NOW, ROOT, article, build_site, build_with_search
 
 from generator.config import load_config
 from generator.output.search import SearchIndexError, SearchPage, index_search, plan_shards
@@ -221,10 +221,8 @@ def test_a_foreign_manifest_is_never_trusted(tmp_path):
 
 
 def site_build(site):
-    from generator.build import build
 
-    return build(site.root, {"output_dir": site.output}, RecordingReporter(), search=True, now=NOW,
-                 index=index_search)
+    return build_site(site.root, {"output_dir": site.output}, RecordingReporter(), search=True, now=NOW)
 
 
 def test_a_missing_pagefind_binary_is_a_clear_error(monkeypatch, tmp_path, sample_build):

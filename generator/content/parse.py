@@ -6,17 +6,15 @@ problems are still collected, so one build reports everything at once.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import yaml
 
-from generator.config import ARTICLE_FIELDS, Config
+from generator.config import Config
 from generator.content.discover import decode_source, read_source
 from generator.content.frontmatter import (
     FieldError,
@@ -30,10 +28,12 @@ from generator.content.frontmatter import (
     to_names,
     to_text,
 )
-from generator.content.markdown import MarkdownTimeout, html_to_text, render_markdown, shorten
+from generator.content.markdown import MarkdownTimeout, RenderedMarkdown, html_to_text, render_markdown, shorten
+from generator.content.schema import ARTICLE_SCHEMA, front_matter_keys
+from generator.content.values import Citation, Image, Source
 from generator.errors import ContentError, SourceError, did_you_mean
-from generator.site.model import Article, Citation, Image, Source, StandalonePage, TermFile
-from generator.text import clean_field, reading_minutes, slugify
+from generator.site.model import Article, StandalonePage, TermFile, with_keys
+from generator.text import clean_field, slugify
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
@@ -100,65 +100,101 @@ def _known_fields(front: FrontMatter, known: tuple[str, ...], config: Config,
 
 
 def article_fields(config: Config) -> tuple[str, ...]:
-    return ARTICLE_FIELDS + tuple(t.field for t in config.taxonomies if t.field not in ARTICLE_FIELDS)
+    """Every front-matter key an article may use on this site (the schema's, taxonomy fields included)."""
+    return front_matter_keys(config)
+
+
+class FieldInput:
+    """What one field's reader sees (see content/schema.py): its front-matter value, read through the
+    converters below, the file, the Markdown body, and the values of the fields declared before it."""
+
+    def __init__(self, reader: _Fields, source: Source, config: Config, body: RenderedMarkdown | None,
+                 values: dict[str, Any]):
+        self.reader = reader
+        self.source = source
+        self.config = config
+        self.body = body
+        self.values = values
+        self.key = ""
+
+    @property
+    def given(self) -> bool:
+        return self.key in self.reader.fields
+
+    def problem(self, message: str, hint: str = "", severity: str = "error", key: str | None = None,
+                at_key: bool = True) -> None:
+        """Report a problem, located at the field's key (or `key`'s), or at the file's start."""
+        self.reader.problem(message, (key or self.key) if at_key else None, hint, severity)
+
+    def text(self) -> str:
+        return self.reader.get(self.key, to_text, default="")
+
+    def bool(self) -> bool:
+        return self.reader.get(self.key, to_bool, default=False)
+
+    def datetime(self) -> datetime | None:
+        return self.reader.get(self.key, to_datetime, self.config.tz)
+
+    def date_text(self, text: str) -> datetime:
+        return parse_datetime_text(text, self.config.tz, None, self.key)
+
+    def names(self, key: str | None = None) -> list[str]:
+        return [name for name, _ in self.reader.get(key or self.key, to_names, default=())]
+
+    def citations(self) -> tuple[Citation, ...]:
+        return self.reader.get(self.key, _citations, default=())
+
+    def image(self) -> Image | None:
+        return self.reader.get(self.key, _image, default=None)
+
+    def paths(self) -> tuple[str, ...]:
+        return self.reader.get(self.key, _aliases, default=())
+
+    def language(self) -> str:
+        return _language(self.reader, self.config, self.key)
+
+    @staticmethod
+    def plain(html: str) -> str:
+        """Text of an HTML fragment (a summary may hold inline markup)."""
+        return html_to_text(html)
+
+    @property
+    def lead(self) -> str:
+        """The body's first paragraph, shortened: the summary when none is given."""
+        return shorten(self.body.first_paragraph) if self.body else ""
+
+    @property
+    def stem(self) -> str:
+        return _stem(self.source)
+
+    @property
+    def file_date(self) -> str:
+        return _jekyll_name(self.source, self.config)[0]
+
+    @property
+    def file_slug(self) -> str:
+        return _jekyll_name(self.source, self.config)[1]
 
 
 def parse_article(source: Source, config: Config,
                   data: bytes | None = None) -> tuple[Article | None, list[SourceError]]:
-    """Parse one article file (or `data`, its bytes); returns the article (None on error) and every problem."""
+    """Parse one article file (or `data`, its bytes): each field of the schema in turn; returns the article
+    (None on error) and every problem."""
     try:
         reader = _open(source, article_fields(config), config, data)
     except ContentError as exc:
         return None, [exc.error]
-    front, fields, tz = reader.front, reader.fields, config.tz
-
-    title = clean_field(reader.get("title", to_text, default=""))
-    if "title" not in fields:
-        reader.problem("missing 'title'", hint="add a line 'title: ...' to the front matter")
-    elif not title:
-        reader.problem("'title' is empty", "title")
-
-    file_date, file_slug = _jekyll_name(source, config)
-    date = reader.get("date", to_datetime, tz)
-    if "date" not in fields:
-        if file_date:
-            date = parse_datetime_text(file_date, tz, None, "date")
-        else:
-            reader.problem("missing 'date'", hint="add a line 'date: YYYY-MM-DD' to the front matter")
-    updated = reader.get("updated", to_datetime, tz)
-    if date and updated and updated < date:
-        reader.problem("'updated' is before 'date'", "updated", "check both dates", "warning")
-
-    lang = _language(reader, config)
-    slug = _slug(reader, title, file_slug or _stem(source))
-    citations = reader.get("sources", _citations, default=())
-    terms = _terms(reader, config, citations)
-    image = reader.get("image", _image, default=None)
-    aliases = reader.get("aliases", _aliases, default=())
-    draft = reader.get("draft", to_bool, default=False)
-    summary = html_to_text(clean_field(reader.get("summary", to_text, default="")))
-    body = _body(reader, front, config)
-
-    if any(not p.is_warning for p in reader.problems) or body is None or date is None:
+    body = _body(reader, reader.front, config)
+    values: dict[str, Any] = {}
+    field = FieldInput(reader, source, config, body, values)
+    for declared in ARTICLE_SCHEMA:
+        keys = declared.front_matter_keys(config)
+        field.key = keys[0] if keys else declared.name
+        values[declared.name] = declared.read(field)
+    if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
-    return _with_keys(Article(
-        source_path=source.source_path,
-        title=title,
-        date=date,
-        updated=updated,
-        lang=lang,
-        summary=summary or shorten(body.first_paragraph),
-        slug=slug,
-        terms=terms,
-        citations=citations,
-        draft=draft,
-        image=image,
-        aliases=aliases,
-        body_html=body.html,
-        toc=body.toc,
-        word_count=body.word_count,
-        source_line=front.body_line,
-    )), reader.problems
+    article = Article(source_path=source.source_path, source_line=reader.front.body_line, **values)
+    return with_keys(article), reader.problems
 
 
 def parse_page(source: Source, config: Config,
@@ -172,7 +208,7 @@ def parse_page(source: Source, config: Config,
     title = clean_field(reader.get("title", to_text, default=""))
     if not title:
         reader.problem("missing or empty 'title'", "title", "add a line 'title: ...' to the front matter")
-    slug = _slug(reader, title, _stem(source))
+    slug = _page_slug(reader, title, _stem(source))
     weight_text = reader.get("weight", to_text, default="0")
     if not re.fullmatch(r"-?\d{1,6}", weight_text.strip()):
         reader.problem(f"'weight' must be a whole number, got {weight_text!r}", "weight")
@@ -224,20 +260,6 @@ def parse_term_file(source: Source, config: Config,
     ), reader.problems
 
 
-def _with_keys(article: Article) -> Article:
-    """The article with its summary and view keys: digests of the fields a summary copies, and of those
-    only its own page shows. Pickles of plain values and frozen dataclasses: equal fields, equal keys."""
-    summary_fields = (article.title, article.date, article.updated, article.lang, article.summary, article.image,
-                      article.draft, reading_minutes(article.word_count))
-    body_digest = hashlib.sha256(article.body_html.encode("utf-8")).hexdigest()
-    view_fields = (body_digest, article.toc, article.word_count, article.citations, article.aliases)
-    return replace(article, summary_key=_digest(summary_fields), view_key=_digest(view_fields))
-
-
-def _digest(value: object) -> str:
-    return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
-
-
 # --- Field helpers ---------------------------------------------------------------------------------------
 
 
@@ -252,18 +274,18 @@ def _jekyll_name(source: Source, config: Config) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("", "")
 
 
-def _language(reader: _Fields, config: Config) -> str:
+def _language(reader: _Fields, config: Config, key: str = "lang") -> str:
     """One code per language (`fr-FR` -> `fr`): Pagefind builds one index per distinct code."""
-    lang = reader.get("lang", to_text, default="").strip()
+    lang = reader.get(key, to_text, default="").strip()
     if not lang:
         return config.language.split("-")[0].lower()
     if not _LANG.match(lang):
-        reader.problem(f"invalid language code {lang!r}", "lang", "use a code such as 'fr' or 'en'")
+        reader.problem(f"invalid language code {lang!r}", key, "use a code such as 'fr' or 'en'")
         return config.language
     return re.split(r"[-_]", lang)[0].lower()
 
 
-def _slug(reader: _Fields, title: str, fallback: str) -> str:
+def _page_slug(reader: _Fields, title: str, fallback: str) -> str:
     given = reader.get("slug", to_text, default="")
     if given.strip():
         slug = slugify(given)
@@ -271,23 +293,6 @@ def _slug(reader: _Fields, title: str, fallback: str) -> str:
             reader.problem(f"'slug' {given!r} has no letters or digits", "slug", "use e.g. 'my-article'")
         return slug
     return slugify(title) or slugify(fallback) or "untitled"
-
-
-def _terms(reader: _Fields, config: Config, citations: tuple[Citation, ...]) -> dict[str, tuple[str, ...]]:
-    terms: dict[str, tuple[str, ...]] = {}
-    for taxonomy in config.taxonomies:
-        if taxonomy.field == "sources":
-            names = [citation.name for citation in citations]
-        else:
-            names = [clean_field(name) for name, _ in reader.get(taxonomy.field, to_names, default=())]
-        unique: dict[str, str] = {}
-        for name in names:
-            if name and slugify(name):
-                unique.setdefault(slugify(name), name)  # "Taïwan" and "Taiwan" in one list count once
-            elif name:
-                reader.problem(f"{taxonomy.field} entry {name!r} has no letters or digits", taxonomy.field)
-        terms[taxonomy.name] = tuple(unique.values())
-    return terms
 
 
 def _citations(node: yaml.Node, name: str) -> tuple[Citation, ...]:

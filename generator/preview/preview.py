@@ -16,15 +16,16 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.build import BuildResult, build
 from generator.config import CONFIG_FILE
 from generator.errors import BuildFailed, SourceError, UsageError
+from generator.options import BuildOptions
 from generator.output.search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
 from generator.pool import default_jobs
-from generator.preview.incremental import BuildSession
 from generator.preview.serve import LOOPBACK_NAMES, PreviewServer
+from generator.preview.session import PreviewSession
 from generator.preview.watch import ChangeSet, Watcher
 from generator.report import Reporter
+from generator.result import BuildResult
 
 PREVIEW_DIR = Path(".cache") / "preview"
 INDEX_DELAY = 0.5
@@ -40,6 +41,7 @@ class RebuildReport:
     stylesheets: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    quick: bool = False  # applied to the last build's model (preview/quick.py), not a full build
 
 
 def url_of(output_path: str) -> str:
@@ -87,7 +89,7 @@ class Preview:
         self.indexed = threading.Event()
         self.server_thread = threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True)
         self.last_config = None
-        self.session = BuildSession()
+        self.session = PreviewSession()
 
     @property
     def url(self) -> str:
@@ -130,8 +132,9 @@ class Preview:
             state = self.server.state
             try:
                 # Content-only changes may be article edits that the session applies without a full build.
-                result = build(self.root, self._overrides(), _Quiet(self.reporter), search=False, jobs=jobs,
-                               session=self.session, changed=changes.paths if changes.kinds == {"content"} else None)
+                result = self.session.rebuild(self.root, BuildOptions(overrides=self._overrides(), jobs=jobs),
+                                              _Quiet(self.reporter),
+                                              changed=changes.paths if changes.kinds == {"content"} else None)
             except (BuildFailed, UsageError) as failed:
                 errors = failed.errors if isinstance(failed, BuildFailed) else [SourceError("site", None, None,
                                                                                              str(failed))]
@@ -170,6 +173,7 @@ class Preview:
             removed=[url_of(path) for path in result.write.pruned],
             stylesheets=[url for url in changed if url.endswith(".css")],
             seconds=seconds,
+            quick=result.quick,
         )
 
     def _error_view(self, error: SourceError) -> dict:

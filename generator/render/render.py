@@ -7,6 +7,7 @@ import hashlib
 import io
 import pickle
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jinja2
@@ -18,8 +19,15 @@ from generator.errors import SourceError
 from generator.render.feeds import render_atom
 from generator.render.sitemap import render_sitemap
 from generator.render.theme import Theme
-from generator.site.model import ArticleSummary, ArticleView, Job, TermRef
-from generator.site.plan import SiteGlobals
+from generator.site.contexts import ArticleSitemapEntry, SiteGlobals
+from generator.site.model import (
+    ASSEMBLED_SUMMARY_FIELDS,
+    ASSEMBLED_VIEW_FIELDS,
+    ArticleSummary,
+    ArticleView,
+    Job,
+    TermRef,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class _Digests:
         self.shown: set[str] | None = None  # while set, collects the URL of every article a dump shows
         self.table = copyreg.dispatch_table.copy()
         self.table.update({ArticleSummary: self._summary, ArticleView: self._view, SiteGlobals: self._shared,
-                           TermRef: self._shared, StoredHtml: _body_digest})
+                           TermRef: self._shared, StoredHtml: _body_digest, ArticleSitemapEntry: self._sitemap_entry})
 
     def dump(self, obj: object, shown: set[str] | None = None) -> memoryview:
         buffer = io.BytesIO()
@@ -76,6 +84,13 @@ class _Digests:
             self.shown.add(view.summary.url)
         return self._shared(view)
 
+    def _sitemap_entry(self, entry: ArticleSitemapEntry) -> tuple:
+        # The sitemap shows an article's URL and last change only: a new title must not re-render it. One new
+        # string, so that pickle's memo of objects seen twice (a date shared with a term's entry) plays no part.
+        if self.shown is not None:
+            self.shown.add(entry.url)
+        return str, (f"{entry.url} {entry.lastmod.isoformat()}",)
+
     def _shared(self, obj: object) -> tuple:
         return bytes, (self.digest_of(obj),)
 
@@ -86,9 +101,9 @@ def _contents(obj: object) -> tuple:
     the fields themselves: a third of the time, ~0.4 s per build at 10,000 articles."""
     kind = type(obj)
     if kind is ArticleSummary and obj.summary_key:
-        return "ArticleSummary", obj.summary_key, obj.url, obj.future, obj.terms  # and what assembling adds
+        return "ArticleSummary", obj.summary_key, *(getattr(obj, name) for name in ASSEMBLED_SUMMARY_FIELDS)
     if kind is ArticleView and obj.view_key:
-        return "ArticleView", obj.view_key, obj.source_path, obj.summary
+        return "ArticleView", obj.view_key, *(getattr(obj, name) for name in ASSEMBLED_VIEW_FIELDS)
     return kind.__name__, obj.__dict__
 
 
@@ -133,7 +148,7 @@ class Renderer:
         """What an article page's search index entry depends on: the article itself (not the related
         articles or neighbours the page also shows, which sit outside data-pagefind-body), its template
         closure, the theme's globals, and `salt` (the config and code versions)."""
-        digest = hashlib.sha256(self.digests.digest_of(job.context["article"]))
+        digest = hashlib.sha256(self.digests.digest_of(job.article))
         digest.update(self.globals_digest + self.closure_digest(job.template) + salt.encode())
         return digest.hexdigest()
 
@@ -170,13 +185,10 @@ class Renderer:
         return seen
 
     def render_job(self, job: Job) -> Rendered:
-        if job.renderer == "atom":
-            return Rendered(job.output_path, render_atom(self.config, job.context))
-        if job.renderer == "sitemap":
-            return Rendered(job.output_path, render_sitemap(self.config, job.context))
-        template = self.environment.get_template(job.template)
-        text = template.render(job.context)
-        return Rendered(job.output_path, text.encode("utf-8"))
+        return Rendered(job.output_path, RENDERERS[job.renderer](self, job))
+
+    def render_template(self, job: Job) -> bytes:
+        return self.environment.get_template(job.template).render(job.context).encode("utf-8")
 
     def template_error(self, job: Job, exc: Exception) -> SourceError:
         """Locate a template failure in the template file, naming the page being rendered."""
@@ -195,3 +207,32 @@ class Renderer:
                                f"error while rendering {job.output_path}: {exc}")
         return SourceError(self.theme.template_path(job.template), None, None,
                            f"error while rendering {job.output_path}: {type(exc).__name__}: {exc}")
+
+
+# What turns a job into bytes, by the job's `renderer`: templates for pages and text files, code for the
+# XML formats whose escaping and structure templates would get wrong.
+RENDERERS: dict[str, Callable[[Renderer, Job], bytes]] = {
+    "html": Renderer.render_template,
+    "text": Renderer.render_template,
+    "atom": lambda renderer, job: render_atom(renderer.config, job.context),
+    "sitemap": lambda renderer, job: render_sitemap(renderer.config, job.context),
+}
+
+
+def render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:
+    """(output path, bytes, None) or (output path, None, located error) per job: runs in workers."""
+    results = []
+    for job in jobs:
+        try:
+            results.append((job.output_path, renderer.render_job(job).data, None))
+        except Exception as exc:  # noqa: BLE001 - every template failure becomes a located error
+            results.append((job.output_path, None, renderer.template_error(job, exc)))
+    return results
+
+
+def render_and_hash_chunk(shared: tuple[Renderer, str], jobs: list) -> list[tuple]:
+    """render_chunk's results, each with the job's fingerprint and, for a page presenting an article, its
+    search digest (runs in workers)."""
+    renderer, salt = shared
+    return [(*result, renderer.fingerprint(job), renderer.article_digest(job, salt) if job.article else None)
+            for job, result in zip(jobs, render_chunk(renderer, jobs), strict=True)]

@@ -19,6 +19,8 @@ from generator.errors import BuildFailed, SourceError
 if TYPE_CHECKING:
     import jinja2
 
+    from generator.options import BuildMemory
+
 BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
 _THEME_KEYS = {"name", "extends", "description", "params"}
 
@@ -129,34 +131,31 @@ def _strings(directories: list[Path]) -> dict[str, dict[str, str]]:
     return strings
 
 
-_environments: dict[tuple, jinja2.Environment] = {}
-_loaded_from: dict[tuple, str] = {}  # environment key -> stamp of the template files its templates came from
-
-
-def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str]) -> jinja2.Environment:
+def make_environment(theme: Theme, config: Config, asset_urls: dict[str, str],
+                     memory: BuildMemory | None = None) -> jinja2.Environment:
     """The Jinja environment: autoescaped, strict about undefined names, with our filters.
 
-    Environments are reused across builds of one process (the preview rebuilds many times): compiled
-    templates are kept while the theme's template files are unchanged. Within a build a template is
-    loaded once: Jinja's auto-reload would stat its file on every `include` (~300,000 times in a build of
-    10,000 articles).
+    A process that builds many times (the preview) keeps environments in its `memory`: compiled templates
+    are kept while the theme's template files are unchanged. Within a build a template is loaded once:
+    Jinja's auto-reload would stat its file on every `include` (~300,000 times in a build of 10,000
+    articles).
     """
     key = (config.digest, theme.directories, repr(theme.strings), repr(theme.params), tuple(sorted(asset_urls.items())))
-    if key not in _environments:
-        if len(_environments) > 8:
-            _environments.clear()
-            _loaded_from.clear()
-        _environments[key] = _new_environment(theme, config, asset_urls)
-    environment = _environments[key]
+    kept = memory.environments if memory is not None else {}
     stamp = _templates_stamp(theme)
-    if _loaded_from.get(key) != stamp:
+    environment, loaded_from = kept.get(key, (None, None))
+    if environment is None:
+        if len(kept) > 8:
+            kept.clear()
+        environment = _new_environment(theme, config, asset_urls)
+    elif loaded_from != stamp:
         environment.cache.clear()
-        _loaded_from[key] = stamp
+    kept[key] = (environment, stamp)
     return environment
 
 
 def _templates_stamp(theme: Theme) -> str:
-    from generator.state import files_digest
+    from generator.cache import files_digest
 
     folders = tuple(folder + os.sep for folder in theme.template_dirs)
     return files_digest("", [path for path in theme_files(theme) if str(path).startswith(folders)])

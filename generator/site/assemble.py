@@ -16,7 +16,7 @@ import hashlib
 import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -32,9 +32,11 @@ from generator.site.model import (
     Term,
     TermFile,
     TermRef,
+    summarize,
+    view_of,
 )
 from generator.site.urls import article_url, month_url, page_url, term_url, year_url
-from generator.text import reading_minutes, slugify
+from generator.text import slugify
 
 RELATED_MAX = 5
 RELATED_MIN = 3
@@ -82,7 +84,7 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
     term_refs: dict[tuple[str, str], TermRef] = {}  # one TermRef per term, shared by its articles
     summaries = [_summary(config, article, urls[article.source_path], resolvers, names, now, term_refs)
                  for article in published]
-    views = tuple(_view(article, summary) for article, summary in zip(published, summaries, strict=True))
+    views = tuple(view_of(article, summary) for article, summary in zip(published, summaries, strict=True))
     pages = [page for page in pages if config.drafts or not page.draft]
     page_urls = {page.source_path: page_url(config, page.slug) for page in pages}
     site = Site(
@@ -177,33 +179,7 @@ def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _R
                 term_refs[key] = TermRef(names[key], term_url(config, taxonomy, slug), slug)
             refs.append(term_refs[key])
         terms[taxonomy.name] = tuple(refs)
-    return ArticleSummary(
-        title=article.title,
-        url=url,
-        date=article.date,
-        updated=article.updated,
-        lang=article.lang,
-        summary=article.summary,
-        image=article.image,
-        draft=article.draft,
-        future=article.date > now,
-        reading_minutes=reading_minutes(article.word_count),
-        terms=terms,
-        summary_key=article.summary_key,
-    )
-
-
-def _view(article: Article, summary: ArticleSummary) -> ArticleView:
-    return ArticleView(
-        summary=summary,
-        source_path=article.source_path,
-        body_html=article.body_html,
-        toc=article.toc,
-        word_count=article.word_count,
-        citations=article.citations,
-        aliases=article.aliases,
-        view_key=article.view_key,
-    )
+    return summarize(article, url, article.date > now, terms)
 
 
 def _terms(config: Config, summaries: list[ArticleSummary], resolvers: dict[str, _Resolver],
@@ -322,3 +298,28 @@ def _nearest(position: int, count: int) -> list[int]:
         if len(order) >= RELATED_MAX:
             break
     return order
+
+
+def replace_article(site: Site, position: int, view: ArticleView) -> Site:
+    """The model with the article at `position` shown with new values (`view`), for an edit that keeps the
+    article's place in the site (the same URL, date, terms and draft state: see the schema's structural
+    fields), so that every list holding it keeps its order. Only the containers holding it are new."""
+    target = id(site.articles[position].summary)
+
+    def swapped(items: tuple[ArticleSummary, ...]) -> tuple[ArticleSummary, ...]:
+        if target not in map(id, items):
+            return items
+        return tuple(view.summary if id(item) == target else item for item in items)
+
+    def holders(values: tuple) -> tuple:  # terms or periods
+        return tuple(replace(value, articles=swapped(value.articles)) if target in map(id, value.articles) else value
+                     for value in values)
+
+    return replace(
+        site,
+        articles=(*site.articles[:position], view, *site.articles[position + 1:]),
+        related={url: swapped(items) for url, items in site.related.items()},
+        terms={name: holders(terms) for name, terms in site.terms.items()},
+        years=holders(site.years),
+        months=holders(site.months),
+    )

@@ -5,79 +5,35 @@ Templates receive these (or summaries of them) as plain data; nothing here can r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import hashlib
+import pickle
+from dataclasses import dataclass, field, make_dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from generator.content.bodies import StoredHtml
+from generator.content.schema import ARTICLE_SCHEMA, LIST_FIELDS, PAGE_FIELDS
+from generator.content.values import Citation, Heading, Image, Source  # noqa: F401 - the model's values
 
 
-@dataclass(frozen=True)
-class Source:
-    """One input file under content/."""
-
-    source_path: str  # relative to content/, with '/' separators
-    kind: str  # "article", "page" or "term"
-    # Absolute path on disk, a string: a build makes one Source per file (10,000 Path objects cost ~0.15 s
-    # on every build, a third of a no-op one).
-    path: str
-    taxonomy: str = ""  # for term files: the taxonomy name
-
-    @property
-    def display_path(self) -> str:
-        """The path a user can open from the site's root, used in every message."""
-        return "content/" + self.source_path
+def _frozen_class(name: str, doc: str, attributes: list[tuple]) -> type:
+    """A frozen dataclass made from (name, type[, field]) triples, picklable as this module's `name`."""
+    cls = make_dataclass(name, attributes, frozen=True)
+    cls.__module__ = __name__
+    cls.__qualname__ = name
+    cls.__doc__ = doc
+    return cls
 
 
-@dataclass(frozen=True)
-class Image:
-    src: str
-    alt: str = ""
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A cited source: a name, and optionally the cited document's link, title and date."""
-
-    name: str
-    url: str = ""
-    title: str = ""
-    date: str = ""
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Article:
-    """A parsed article: what `parse_article` returns and the parse cache stores."""
-
-    source_path: str
-    title: str
-    date: datetime  # aware, in the site time zone
-    updated: datetime | None
-    lang: str
-    summary: str
-    slug: str
-    terms: dict[str, tuple[str, ...]]  # taxonomy name -> term names as written
-    citations: tuple[Citation, ...]
-    draft: bool
-    image: Image | None
-    aliases: tuple[str, ...]
-    body_html: str | StoredHtml  # a handle on the body store once parsed by a build
-    toc: tuple[Heading, ...]
-    word_count: int
-    source_line: int = 1  # first line of the body, for error messages
+# Its attributes are the schema's fields (content/schema.py) between the few below.
+Article = _frozen_class("Article", "A parsed article: what `parse_article` returns and the parse cache stores.", [
+    ("source_path", str),
+    *((article_field.name, article_field.type) for article_field in ARTICLE_SCHEMA),
+    ("source_line", int, field(default=1)),  # first line of the body, for error messages
     # Digests of the fields a summary copies (summary_key) and of those only the article's own page shows
     # (view_key), taken once when parsing: fingerprints hash these instead of the fields (see render).
-    summary_key: str = ""
-    view_key: str = ""
+    ("summary_key", str, field(default="")),
+    ("view_key", str, field(default="")),
+])
 
 
 @dataclass(frozen=True)
@@ -109,6 +65,10 @@ class StandalonePage:
     draft: bool = False
 
 
+def _type_of(name: str) -> Any:
+    return next(article_field.type for article_field in ARTICLE_SCHEMA if article_field.name == name)
+
+
 # --- What templates see -------------------------------------------------------------------------------
 
 
@@ -121,36 +81,52 @@ class TermRef:
     slug: str
 
 
-@dataclass(frozen=True)
-class ArticleSummary:
-    """An article as a list entry: enough for cards, feeds and related links, without the body."""
+# --- Articles as pages show them: made from the schema ----------------------------------------------
 
-    title: str
-    url: str
-    date: datetime
-    updated: datetime | None
-    lang: str
-    summary: str
-    image: Image | None
-    draft: bool
-    future: bool
-    reading_minutes: int
-    terms: dict[str, tuple[TermRef, ...]]
-    summary_key: str = ""  # the article's (see Article): stands for the fields copied from it
+# What assembling sets in a summary (terms: resolved into links), and in a view, besides the schema's fields.
+ASSEMBLED_SUMMARY_FIELDS = ("url", "future", "terms")
+ASSEMBLED_VIEW_FIELDS = ("source_path", "summary")
+
+ArticleSummary = _frozen_class(
+    "ArticleSummary",
+    "An article as a list entry: the schema's LISTS fields (enough for cards, feeds and related links, no body), "
+    "its URL, whether it is future-dated, and its terms as links.",
+    [*((name, dict[str, tuple["TermRef", ...]] if name == "terms" else _type_of(name)) for name in LIST_FIELDS),
+     ("url", str), ("future", bool),
+     ("summary_key", str, field(default=""))])  # the article's (see Article): stands for the fields it copies
+
+ArticleView = _frozen_class(
+    "ArticleView",
+    "An article as its own page shows it: its summary and the schema's PAGE fields.",
+    [("summary", ArticleSummary), ("source_path", str), *((name, _type_of(name)) for name in PAGE_FIELDS),
+     ("view_key", str, field(default=""))])  # the article's (see Article): stands for the fields it copies
 
 
-@dataclass(frozen=True)
-class ArticleView:
-    """An article as its own page shows it."""
+def summarize(article: Article, url: str, future: bool, terms: dict[str, tuple[TermRef, ...]]) -> ArticleSummary:
+    """The article as lists show it; assembling gives its URL, future flag and resolved terms."""
+    values = {name: getattr(article, name) for name in LIST_FIELDS}
+    values["terms"] = terms
+    return ArticleSummary(**values, url=url, future=future, summary_key=article.summary_key)
 
-    summary: ArticleSummary
-    source_path: str
-    body_html: str | StoredHtml
-    toc: tuple[Heading, ...]
-    word_count: int
-    citations: tuple[Citation, ...]
-    aliases: tuple[str, ...]
-    view_key: str = ""  # the article's (see Article): stands for the fields above but the summary
+
+def view_of(article: Article, summary: ArticleSummary) -> ArticleView:
+    """The article as its own page shows it."""
+    return ArticleView(summary=summary, source_path=article.source_path, view_key=article.view_key,
+                       **{name: getattr(article, name) for name in PAGE_FIELDS})
+
+
+def with_keys(article: Article) -> Article:
+    """The article with its summary and view keys: digests of the fields a summary copies and of those only
+    its own page shows (the body by its digest). Pickles of plain values and frozen dataclasses: equal
+    fields, equal keys."""
+    listed = tuple(getattr(article, name) for name in LIST_FIELDS)
+    body_digest = hashlib.sha256(article.body_html.encode("utf-8")).hexdigest()
+    page = tuple(body_digest if name == "body_html" else getattr(article, name) for name in PAGE_FIELDS)
+    return replace(article, summary_key=_digest(listed), view_key=_digest(page))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -211,6 +187,7 @@ class Job:
 
     output_path: str  # relative to the output directory, '/' separators
     kind: str  # page kind: "article", "index", "term", ...
-    renderer: str  # "html", "atom", "sitemap", "text"
+    renderer: str  # "html", "atom", "sitemap", "text": a key of render.RENDERERS
     template: str
-    context: dict[str, Any]
+    context: dict[str, Any]  # what the template or renderer receives
+    article: ArticleView | None = None  # the article the page presents: what its search entry covers

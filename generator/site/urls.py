@@ -44,21 +44,28 @@ def home_url(config: Config) -> str:
     return config.base_path
 
 
+# The fixed names of the site's own pages (page kinds declare them as reserved: see site/kinds.py).
+ARCHIVES_SEGMENT = "archives"
+SEARCH_SEGMENT = "search"
+PAGE_SEGMENT = "page"
+FEED_FILE = "feed.xml"
+
+
 def archives_url(config: Config) -> str:
-    return _join(config, "archives/")
+    return _join(config, f"{ARCHIVES_SEGMENT}/")
 
 
 def search_url(config: Config) -> str:
-    return _join(config, "search/")
+    return _join(config, f"{SEARCH_SEGMENT}/")
 
 
 def feed_url(list_url: str) -> str:
-    return list_url + "feed.xml"
+    return list_url + FEED_FILE
 
 
 def paginated_url(first_page_url: str, number: int) -> str:
     """Page 1 is the list's own URL; page N is <url>page/N/."""
-    return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
+    return first_page_url if number == 1 else f"{first_page_url}{PAGE_SEGMENT}/{number}/"
 
 
 def _join(config: Config, relative: str) -> str:

@@ -1,0 +1,74 @@
+"""The no-op check: when nothing a build reads changed since the last build, the build stops right away.
+
+It looks only at file stats and the saved build state: no content is parsed, and nothing heavy is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from generator.cache import code_version, files_digest
+from generator.config import Config
+from generator.errors import SourceError
+from generator.output.search import SEARCH_DIR, bundle_is_complete
+from generator.output.state import OutputState
+from generator.output.write import MARKER, WriteReport, journal_path, staging_dir
+from generator.render.theme import Theme, theme_files
+from generator.result import BuildResult
+
+if TYPE_CHECKING:
+    from generator.content.values import Source
+
+
+@dataclass
+class Inputs:
+    """What a build reads before parsing: the config, the theme chain, the content files."""
+
+    config: Config
+    theme: Theme
+    sources: list[Source]
+    problems: list[SourceError]
+    # Each source's stat, taken once before anything is read: the no-op check, the parse cache and the
+    # saved inputs digest all use it (a file saved during the build then differs at the next one).
+    stamps: dict[str, tuple | None] = field(default_factory=dict)
+
+
+def inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool,
+                  stamps: dict[str, tuple | None]) -> str:
+    """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
+    paths = [source.path for source in sources] + theme_files(theme)
+    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths, stamps)
+
+
+def next_change(future_dates: list[datetime], now: datetime) -> str | None:
+    """When time alone changes the site: the next future-dated article falls due (published, or unbadged)."""
+    upcoming = [date for date in future_dates if date > now]
+    return min(upcoming).isoformat() if upcoming else None
+
+
+def unchanged_result(inputs: Inputs, now: datetime, search: bool) -> BuildResult | None:
+    """The previous result when nothing a build reads has changed since it; None means build."""
+    config = inputs.config
+    if inputs.problems:
+        return None  # warnings must be shown again
+    output = config.root / config.output_dir
+    leftovers = (staging_dir(output), output.parent / f".{output.name}.old", journal_path(output))
+    if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
+        return None  # a first build, or a killed one to recover from
+    state = OutputState(config, output, [])
+    if not state.inputs or state.inputs != inputs_digest(config, inputs.theme, inputs.sources, search, inputs.stamps):
+        return None
+    if state.next_change and datetime.fromisoformat(state.next_change) <= now:
+        return None
+    folder = str(output)
+    if not all(os.path.isfile(os.path.join(folder, path)) for path in state.outputs or ()):
+        return None  # someone removed output files: put them back
+    if search and config.search.enabled and state.counts.get("articles") \
+            and not bundle_is_complete(output / SEARCH_DIR):
+        return None  # someone removed search shards
+    counts = state.counts
+    return BuildResult(config, None, counts.get("pages", 0), WriteReport(unchanged=len(state.outputs or ())),
+                       cached=len(inputs.sources), articles=counts.get("articles", 0))
