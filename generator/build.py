@@ -211,7 +211,7 @@ def plan_site(loaded: LoadedSite, reporter: Reporter) -> SitePlan:
         # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
         failing = any(not problem.is_warning for problem in problems)
         published_before = {} if config.preview or failing else load_state(config, PERMALINKS, problems)
-        redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(planned))
+        redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(config, planned))
         if redirects:
             planned, plan_problems = plan_jobs(config, site, redirects)
         problems += plan_problems + redirect_problems

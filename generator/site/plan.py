@@ -15,7 +15,7 @@ from generator.site.contexts import MenuItem, SiteGlobals, TaxonomyInfo
 from generator.site.kinds import PAGE_KINDS, Planning
 from generator.site.model import Job, Site
 from generator.site.redirects import Redirect
-from generator.site.urls import archives_url, feed_url, home_url, search_url, taxonomy_url
+from generator.site.urls import archives_url, feed_url, home_url, search_url, taxonomy_url, url_of_output
 
 
 def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = ()) -> tuple[list[Job], list[SourceError]]:
@@ -56,6 +56,6 @@ def site_globals(config: Config, site: Site) -> SiteGlobals:
     )
 
 
-def page_urls_of(jobs: Sequence[Job]) -> set[str]:
+def page_urls_of(config: Config, jobs: Sequence[Job]) -> set[str]:
     """The URLs of the HTML pages planned: what a redirect may not shadow."""
-    return {job.context["url"] for job in jobs if job.renderer == "html" and "url" in job.context}
+    return {url_of_output(config, job.output_path) for job in jobs if job.renderer == "html"}

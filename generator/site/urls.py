@@ -81,6 +81,12 @@ def output_path(config: Config, url: str) -> str:
     return relative
 
 
+def url_of_output(config: Config, path: str) -> str:
+    """The URL an output file is served at: `output_path`'s inverse (index.html serves its folder)."""
+    relative = path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path
+    return config.base_path + quote(relative, safe="/")
+
+
 def absolute_url(config: Config, url: str) -> str:
     """An absolute URL for canonical links, feeds and sitemaps."""
     origin = config.base_url[: len(config.base_url) - len(config.base_path)]
