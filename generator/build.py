@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.cache import code_version, file_stamp, file_stamps
-from generator.config import Config, load_config
-from generator.content.discover import discover_sources
+from generator.config import Config, load_config, require_base_url, taxonomy_conflicts
+from generator.content.discover import discover_sources, discover_static
 from generator.content.values import Source
 from generator.errors import BuildFailed, SourceError
 from generator.noop import Inputs, inputs_digest, next_change, unchanged_result
@@ -69,11 +69,13 @@ def read_inputs(root: Path, options: BuildOptions, reporter: Reporter) -> Inputs
     """What a build reads before parsing: the config, the theme chain, the content files and their stats."""
     with reporter.stage("config"):
         config = load_config(root, dict(options.overrides))
+        require_base_url(config)
         theme = load_theme(config)
     with reporter.stage("discover"):
         sources, problems = discover_sources(config)
+        static_files, static_problems = discover_static(config)
         stamps = file_stamps(source.path for source in sources)
-    return Inputs(config, theme, sources, problems, stamps)
+    return Inputs(config, theme, sources, problems + static_problems, stamps, static_files)
 
 
 @dataclass
@@ -87,7 +89,7 @@ class LoadedSite:
     sources: list[Source]
     future_dates: list[datetime]  # of articles held back as future-dated: when they are due, the site changes
     articles: list[Article]  # as parsed, published or not
-    stamps: dict[str, tuple | None]
+    inputs: Inputs
     now: datetime  # the build's clock, in the site's time zone
     memory: BuildMemory | None = None
 
@@ -100,7 +102,7 @@ def load_site(inputs: Inputs, reporter: Reporter, now: datetime | None = None, j
     from generator.site.assemble import assemble_site
 
     now = (now or datetime.now(UTC)).astimezone(inputs.config.tz)
-    config, problems = inputs.config, list(inputs.problems)
+    config, problems = inputs.config, list(inputs.problems) + taxonomy_conflicts(inputs.config)
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems, memory)
         articles, pages, term_files, parse_problems = parse_sources(inputs.sources, config, cache, jobs, reporter,
@@ -108,11 +110,12 @@ def load_site(inputs: Inputs, reporter: Reporter, now: datetime | None = None, j
         problems += parse_problems
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now,
-                                                DerivedCache(config, "related.pickle", problems, memory))
+                                                DerivedCache(config, "related.pickle", problems, memory),
+                                                inputs.static_files)
         problems += assemble_problems
     future = [article.date for article in articles if article.date > now]
     return LoadedSite(config, inputs.theme, site, problems, cache, len(inputs.sources) - cache.hits, inputs.sources,
-                      future, articles, inputs.stamps, now, memory)
+                      future, articles, inputs, now, memory)
 
 
 def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
@@ -197,6 +200,7 @@ class SitePlan:
     jobs: list[Job]
     redirects: list[Redirect]
     published_before: dict[str, str]  # URL -> source path, as the permalink record has them
+    asset_urls: dict[str, str]  # the theme's files: name -> URL, for templates' asset()
 
 
 def plan_site(loaded: LoadedSite, reporter: Reporter) -> SitePlan:
@@ -207,15 +211,16 @@ def plan_site(loaded: LoadedSite, reporter: Reporter) -> SitePlan:
 
     config, site, problems = loaded.config, loaded.site, loaded.problems
     with reporter.stage("plan"):
-        planned, plan_problems = plan_jobs(config, site)
+        asset_files, asset_urls = loaded.theme.assets(config.base_path, hashed=not config.preview)
+        planned, plan_problems = plan_jobs(config, site, (), asset_files)
         # A file that failed to parse has not vanished: the guard only speaks on otherwise clean builds.
         failing = any(not problem.is_warning for problem in problems)
         published_before = {} if config.preview or failing else load_state(config, PERMALINKS, problems)
         redirects, redirect_problems = plan_redirects(config, site, published_before, page_urls_of(config, planned))
         if redirects:
-            planned, plan_problems = plan_jobs(config, site, redirects)
+            planned, plan_problems = plan_jobs(config, site, redirects, asset_files)
         problems += plan_problems + redirect_problems
-    return SitePlan(planned, redirects, published_before)
+    return SitePlan(planned, redirects, published_before, asset_urls)
 
 
 # --- Render ----------------------------------------------------------------------------------------------
@@ -237,7 +242,7 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
     """Render every output whose fingerprint changed; the others are kept as they are on disk."""
     import os
 
-    from generator.output.hosting import headers_file, host_files
+    from generator.output.hosting import headers_file
     from generator.output.state import OutputState
     from generator.output.write import OutputWriter
     from generator.pool import iter_tasks
@@ -246,9 +251,8 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
 
     config, theme = loaded.config, loaded.theme
     with reporter.stage("render"):
-        asset_files, asset_urls = theme.assets(config.base_path, hashed=not config.preview)
-        renderer = Renderer(config, theme, make_environment(theme, config, asset_urls, loaded.memory), asset_urls,
-                            track_articles=options.keep_model)
+        renderer = Renderer(config, theme, make_environment(theme, config, plan.asset_urls, loaded.memory),
+                            plan.asset_urls, track_articles=options.keep_model)
         state = OutputState(config, output, loaded.problems)
         salt = f"{code_version()}|{config.digest}"
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
@@ -259,21 +263,32 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
         if not options.keep_model and not state.fingerprints:
             # Every page renders: the workers hash each page as they render it, instead of this process
             # hashing all of them first while they wait (~1.5 s at 10,000 articles).
-            results = iter_tasks(render_and_hash_chunk, plan.jobs, options.jobs, (renderer, salt), progress)
+            results = iter_tasks(render_and_hash_chunk, spread(plan.jobs), options.jobs, (renderer, salt), progress)
             write_rendered(_taking_hashes(results, fingerprints, search_digests), writer, config, reporter)
         else:
             fingerprints = {job.output_path: renderer.fingerprint(job) for job in plan.jobs}
             folder = str(output)
             unchanged = {path for path, print_ in fingerprints.items()
                          if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
-            to_render = [job for job in plan.jobs if job.output_path not in unchanged]
+            to_render = spread([job for job in plan.jobs if job.output_path not in unchanged])
             write_rendered(iter_tasks(render_chunk, to_render, options.jobs, renderer, progress), writer, config,
                            reporter)
-        for path, data in {**asset_files, **host_files(config, plan.redirects)}.items():
-            writer.add(path, data)
         if config.deploy.headers:
             writer.add("_headers", headers_file(config, writer.paths | unchanged))
     return RenderedSite(renderer, writer, fingerprints, unchanged, state, salt, search_digests)
+
+
+def spread(jobs: list[Job]) -> list[Job]:
+    """The jobs with each kind spread evenly over the list. Workers hand results back a chunk at a time and
+    in order: a chunk of feeds (each with twenty full bodies, a hundred times a page) would hold tens of
+    megabytes in flight at once, in the worker and here."""
+    seen: dict[str, int] = {}
+    ranks = []
+    for job in jobs:
+        ranks.append(seen.get(job.kind, 0))
+        seen[job.kind] = ranks[-1] + 1
+    order = sorted(range(len(jobs)), key=lambda index: (ranks[index] + 0.5) / seen[jobs[index].kind])
+    return [jobs[index] for index in order]
 
 
 def _taking_hashes(results: Iterable[tuple], fingerprints: dict[str, str],
@@ -287,16 +302,22 @@ def _taking_hashes(results: Iterable[tuple], fingerprints: dict[str, str],
 
 
 def write_rendered(results: Iterable[tuple], writer: OutputWriter, config: Config, reporter: Reporter) -> None:
-    """Hand rendered pages to the writer; on any template error, drop them all and fail with every error."""
-    problems = []
+    """Hand rendered pages to the writer; on any template error, drop them all and fail with every error,
+    each once with the number of pages it broke and one of them."""
+    broken: dict[SourceError, list[str]] = {}
     for path, data, error in results:
         if error is None:
             writer.add(path, data)
         else:
-            problems.append(error)
-    if problems:
+            broken.setdefault(error, []).append(path)
+    if broken:
         writer.abandon()
-    stop_on_errors(problems, config, reporter)
+    stop_on_errors([_with_pages(error, sorted(paths)) for error, paths in broken.items()], config, reporter)
+
+
+def _with_pages(error: SourceError, paths: list[str]) -> SourceError:
+    pages = f"rendering {paths[0]}" if len(paths) == 1 else f"in {len(paths)} pages, e.g. {paths[0]}"
+    return SourceError(error.path, error.line, error.col, f"{error.message} ({pages})", error.hint, error.severity)
 
 
 def search_pages_of(jobs: list[Job], renderer: Renderer, digests: dict[str, str], salt: str) -> list[SearchPage]:
@@ -322,10 +343,9 @@ def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, searc
     with reporter.stage("write"):
         result.write = rendered.writer.finish(keep=rendered.unchanged, keep_prefixes=(SEARCH_DIR + "/",),
                                               before_swap=index, force=stale, previous=rendered.state.outputs)
-        counts = {"articles": len(site.articles), "pages": len(plan.jobs)}
         rendered.state.save(rendered.fingerprints, rendered.writer.paths | rendered.unchanged,
-                            inputs_digest(config, loaded.theme, loaded.sources, options.search, loaded.stamps),
-                            next_change(loaded.future_dates, loaded.now), counts)
+                            inputs_digest(loaded.inputs, options.search),
+                            next_change(loaded.future_dates, loaded.now), _counts(loaded, plan))
         loaded.parse_cache.commit(compact_store=not options.keep_model)
     return result
 
@@ -366,7 +386,14 @@ def built_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, outpu
         outputs=rendered.writer.paths | rendered.unchanged, renderer=rendered.renderer, state=rendered.state,
         output=output,
         next_change=next_change(loaded.future_dates, loaded.now), salt=rendered.salt,
-        counts={"articles": len(loaded.site.articles), "pages": len(plan.jobs)})
+        counts=_counts(loaded, plan))
+
+
+def _counts(loaded: LoadedSite, plan: SitePlan) -> dict[str, int]:
+    """What the no-op check reports without loading anything; warnings count because a --strict build
+    after this one must not take the no-op shortcut past them."""
+    warnings = sum(problem.is_warning for problem in loaded.problems)
+    return {"articles": len(loaded.site.articles), "pages": len(plan.jobs), "warnings": warnings}
 
 
 # --- Report ----------------------------------------------------------------------------------------------

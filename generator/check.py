@@ -149,6 +149,11 @@ def check_site(output: Path, base_url: str, published: dict[str, str], unpublish
     """
     if not output.is_dir():
         return [SourceError(str(output), None, None, "no built site here", "run news-archive build first")]
+    built_for = _built_for(output)
+    if built_for and built_for != base_url:
+        # Every link would be reported as broken: say the one thing that is wrong instead.
+        return [SourceError(output.name, None, None, f"built for {built_for}, checking against {base_url}",
+                            f"pass --base-url {built_for}, or rebuild with --base-url {base_url}")]
     base_path = urlsplit(base_url).path or "/"
     problems: list[SourceError] = []
     scans = scan_site(output)
@@ -175,6 +180,12 @@ def check_site(output: Path, base_url: str, published: dict[str, str], unpublish
     if search:
         problems += _check_index(output, base_path, published)
     return problems
+
+
+def _built_for(output: Path) -> str | None:
+    """The base URL the site in `output` was built for: its home page's canonical URL."""
+    home = output / "index.html"
+    return scan_page(home).canonical if home.is_file() else None
 
 
 def _shown(output: Path, relative_or_url: str) -> str:

@@ -1,4 +1,4 @@
-"""Command line: `build`, `new`, `serve`, `check`. Flags become config overrides; no logic lives here."""
+"""Command line: `init`, `build`, `new`, `serve`, `check`. Flags become config overrides; no logic lives here."""
 
 from __future__ import annotations
 
@@ -60,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", default=None,
                        help="dead external links are errors, not warnings")
 
+    init = commands.add_parser("init", help="create a new site",
+                               description="Create a new site in DIR (new or empty): site.toml, an example "
+                                           "article, an about page, static/ and a .gitignore.")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="the new site's folder (default: the current folder, if empty)")
+    init.add_argument("--title", help="the site's title")
+    init.add_argument("--lang", default="fr", help="the site's language: fr or en (default: fr)")
+    init.add_argument("--base-url", metavar="URL", help="where the site will be published (default: https://example.org/)")
+    init.add_argument("--ci", metavar="HOST", help="add a workflow that builds and publishes the site: github")
+
     new = commands.add_parser("new", help="create a new article file",
                               description="Create a dated draft article and print its path.")
     new.add_argument("title", help="the article's title, e.g. \"Titre de l'article\"")
@@ -95,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "init":
+            return _init(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "check":
@@ -192,6 +204,22 @@ def _check(args: argparse.Namespace) -> int:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _init(args: argparse.Namespace) -> int:
+    from generator.init import init_site
+
+    target = args.directory
+    written = init_site(target.resolve(), datetime.now().astimezone(), args.title, args.lang, args.base_url, args.ci)
+    print(f"Created a site in {target}:")
+    for path in written:
+        print(f"  {os.path.relpath(path, target.resolve())}")
+    print("  static/   (files published as they are: favicon, PDFs, images)")
+    go = "" if target.resolve() == Path.cwd() else f"cd {target} && "
+    print(f"Next: {go}news-archive serve     preview it at http://127.0.0.1:8000/ while you write\n"
+          f"      {go}news-archive new \"Titre\"   a new article\n"
+          f"      {go}news-archive build && news-archive check   the site to publish, in output/")
+    return EXIT_OK
 
 
 def _new(args: argparse.Namespace) -> int:

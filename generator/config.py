@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import BuildFailed, SourceError, did_you_mean
+from generator.errors import BuildFailed, SourceError, UsageError, did_you_mean
 
 CONFIG_FILE = "site.toml"
 
@@ -107,6 +107,7 @@ class Config:
     future: bool = False
     strict: bool = False
     preview: bool = False  # preview builds: plain asset names (CSS hot swap), no permalink record
+    base_url_given: bool = True  # false when neither site.toml nor the command line gives one
 
     @property
     def content_dir(self) -> Path:
@@ -127,7 +128,9 @@ class Config:
         """Changes whenever anything that can change the output changes."""
         data = asdict(self)
         data["root"] = data["output_dir"] = ""
-        data.pop("check")  # link-check settings do not change the output
+        data.pop("check")  # link-check settings do not change the output, nor does turning warnings into errors
+        data.pop("strict")
+        data.pop("base_url_given")
         data["markdown"].pop("time_budget")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -169,13 +172,25 @@ class _Checker:
         self.path = path
         self.lines = text.splitlines()
         self.errors: list[SourceError] = []
+        self.start = 0  # the line of the table being checked: keys are looked for from there
 
     def line_of(self, key: str) -> int | None:
         pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\]|\.)")
-        return next((n for n, line in enumerate(self.lines, 1) if pattern.match(line)), None)
+        return next((n for n, line in enumerate(self.lines, 1) if n > self.start and pattern.match(line)), None)
+
+    def enter(self, table: str, index: int = 0) -> None:
+        """Look for keys from the `index`-th header of `table` on ("feeds" for [feeds], "taxonomies" for the
+        entries of [[taxonomies]]); "" for the top level."""
+        self.start = 0
+        if table:
+            header = re.compile(rf"^\s*\[+\s*{re.escape(table)}\s*\]+")
+            found = [n for n, line in enumerate(self.lines, 1) if header.match(line)]
+            self.start = found[index] if index < len(found) else 0
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.errors.append(SourceError(self.path.name, self.line_of(key), None, message, hint))
+        error = SourceError(self.path.name, self.line_of(key), None, message, hint)
+        if error not in self.errors:
+            self.errors.append(error)
 
     def check_keys(self, table: dict, allowed: set[str], where: str) -> None:
         for key in table:
@@ -232,12 +247,22 @@ def apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
     if "base_url" in given:
         given["base_url"] = _normalise_base_url(given["base_url"])
         if given["base_url"] is None:
-            raise BuildFailed([SourceError("--base-url", None, None,
-                                           f"invalid base URL {overrides['base_url']!r}",
-                                           "use an absolute http(s) URL such as https://example.org/archive/")])
+            raise UsageError(f"--base-url: invalid base URL {overrides['base_url']!r} (use an absolute http(s) URL "
+                             "such as https://example.org/archive/)")
+        given["base_url_given"] = True
     if "output_dir" in given:
         given["output_dir"] = Path(given["output_dir"])
     return replace(config, **given)
+
+
+def require_base_url(config: Config) -> None:
+    """A deployable build needs the address it is published at: canonical links, feeds and the sitemap
+    carry it. Raises BuildFailed naming the key when neither site.toml nor --base-url gives it."""
+    if not config.base_url_given and not config.preview:
+        raise BuildFailed([SourceError(CONFIG_FILE, None, None,
+                                       "'base_url' is missing: canonical links, feeds and the sitemap need the "
+                                       "address the site is published at",
+                                       'add base_url = "https://example.org/" to site.toml, or pass --base-url')])
 
 
 def _normalise_base_url(url: str) -> str | None:
@@ -272,6 +297,7 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
         root=root,
         title=title,
         base_url=base_url,
+        base_url_given="base_url" in raw,
         language=language,
         timezone=timezone,
         description=checker.typed(raw, "description", str, ""),
@@ -304,6 +330,7 @@ def _permalink(raw: dict, checker: _Checker) -> str:
 
 
 def _subtable(raw: dict, key: str, checker: _Checker) -> dict:
+    checker.enter(key)
     table = raw.get(key, {})
     if not isinstance(table, dict):
         checker.error(key, f"'{key}' must be a table ([{key}])")
@@ -317,7 +344,8 @@ def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
         checker.error("taxonomies", "'taxonomies' must be an array of tables ([[taxonomies]])")
         return ()
     taxonomies: list[Taxonomy] = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
+        checker.enter("taxonomies", index)
         checker.check_keys(entry, _TAXONOMY_KEYS, "[[taxonomies]]")
         name = checker.typed(entry, "name", str, "")
         if not _NAME.match(name):
@@ -338,6 +366,7 @@ def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
             feed=checker.typed(entry, "feed", bool, True),
             filter=_filter_key(entry, name, checker),
         ))
+    checker.enter("taxonomies")
     _check_unique(taxonomies, checker)
     return tuple(taxonomies)
 
@@ -360,16 +389,31 @@ def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
             if value in seen:
                 checker.error(attribute, f"two taxonomies share the {attribute} {value!r}")
             seen.add(value)
+    for taxonomy in taxonomies:
+        if taxonomy.segment.isdigit():
+            checker.error("segment", f"taxonomy segment {taxonomy.segment!r} is reserved for the date archives")
+
+
+def taxonomy_conflicts(config: Config) -> list[SourceError]:
+    """Taxonomies whose field is an article field's key, or whose URL segment the site's own pages use.
+
+    Checked when the content is loaded rather than with the rest of site.toml: it needs the article schema
+    and the page kinds, which a build with nothing to do never loads (and such a build follows one that
+    passed this check with the same site.toml)."""
     from generator.content.schema import front_matter_keys
     from generator.site.kinds import reserved_segments
 
+    path = config.root / CONFIG_FILE
+    checker = _Checker(path, path.read_text(encoding="utf-8") if path.is_file() else "")
     article_keys = front_matter_keys()  # the keys that are not the config's own
     reserved = reserved_segments()
-    for taxonomy in taxonomies:
-        if taxonomy.segment in reserved or taxonomy.segment.isdigit():
+    for index, taxonomy in enumerate(config.taxonomies):
+        checker.enter("taxonomies", index)
+        if taxonomy.segment in reserved:
             checker.error("segment", f"taxonomy segment {taxonomy.segment!r} is reserved for other pages")
         if taxonomy.field in article_keys and taxonomy.field != "sources":
             checker.error("field", f"taxonomy field {taxonomy.field!r} is already an article field")
+    return checker.errors
 
 
 def _feeds(raw: dict, checker: _Checker) -> FeedConfig:

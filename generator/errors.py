@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,6 +71,25 @@ def format_errors(errors: Iterable[SourceError]) -> str:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A "did you mean" hint for a misspelt key, or an empty string when nothing is close."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else ""
+    """A "did you mean" hint for a misspelt key, or an empty string when nothing is close: a letter or two
+    typed wrong, missing, extra or swapped ("topic" -> "topics", "lnag" -> "lang"), never a different
+    word that happens to share letters ("auteur" is not "date")."""
+    allowed = 1 if len(word) <= 5 else 2
+    scored = sorted((_edit_distance(word.lower(), candidate.lower()), candidate) for candidate in set(candidates))
+    close = [candidate for distance, candidate in scored if distance <= allowed]
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) turning `a` into `b`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]

@@ -20,7 +20,7 @@ from generator.render.theme import Theme, theme_files
 from generator.result import BuildResult
 
 if TYPE_CHECKING:
-    from generator.content.values import Source
+    from generator.content.values import Source, StaticFile
 
 
 @dataclass
@@ -34,13 +34,18 @@ class Inputs:
     # Each source's stat, taken once before anything is read: the no-op check, the parse cache and the
     # saved inputs digest all use it (a file saved during the build then differs at the next one).
     stamps: dict[str, tuple | None] = field(default_factory=dict)
+    static_files: list[StaticFile] = field(default_factory=list)  # the site's static/ folder
 
 
-def inputs_digest(config: Config, theme: Theme, sources: list[Source], search: bool,
-                  stamps: dict[str, tuple | None]) -> str:
+def inputs_digest(inputs: Inputs, search: bool) -> str:
     """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
-    paths = [source.path for source in sources] + theme_files(theme)
-    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}", paths, stamps)
+    config = inputs.config
+    stamps = {**inputs.stamps, **{file.path: file.stamp for file in inputs.static_files}}
+    paths = [source.path for source in inputs.sources] + [file.path for file in inputs.static_files] \
+        + theme_files(inputs.theme)
+    # The static folder's file list counts too: a file removed from it changes the digest.
+    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}|{len(inputs.static_files)}",
+                        paths, stamps)
 
 
 def next_change(future_dates: list[datetime], now: datetime) -> str | None:
@@ -59,10 +64,12 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool) -> BuildResult
     if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
         return None  # a first build, or a killed one to recover from
     state = OutputState(config, output, [])
-    if not state.inputs or state.inputs != inputs_digest(config, inputs.theme, inputs.sources, search, inputs.stamps):
+    if not state.inputs or state.inputs != inputs_digest(inputs, search):
         return None
     if state.next_change and datetime.fromisoformat(state.next_change) <= now:
         return None
+    if config.strict and state.counts.get("warnings"):
+        return None  # the last build's warnings are this build's errors
     folder = str(output)
     if not all(os.path.isfile(os.path.join(folder, path)) for path in state.outputs or ()):
         return None  # someone removed output files: put them back

@@ -54,8 +54,23 @@ def slugify(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text).lower()
     slug = re.sub(r"[^\w]+|_", "-", text).strip("-")[:80].rstrip("-")
+    if not slug:
+        slug = _symbol_names(text)
     # Names Windows reserves would make the site impossible to copy to, or serve from, a Windows disk.
     return slug + "-1" if slug in _WINDOWS_RESERVED else slug
+
+
+def _symbol_names(text: str) -> str:
+    """For a text of symbols only (an emoji topic: "🔥"), a slug from their Unicode names ("fire"), so that
+    "🔥" and "🔥🔥" get distinct working URLs; "" for a text without symbols."""
+    names = [unicodedata.name(ch, "") for ch in text if unicodedata.category(ch).startswith("S")]
+    return re.sub(r"[^a-z0-9]+", "-", " ".join(names).lower()).strip("-")[:80].rstrip("-")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of `text` as U+XXXX, or None."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}

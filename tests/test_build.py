@@ -335,7 +335,7 @@ def test_a_template_error_is_located_in_the_template(site):
                                                     '{% endblock %}\n',
                 "content/articles/a.md": article()})
     (error,) = site.build_errors()
-    assert re.match(r".*themes/maison/templates/404.html:3: error while rendering 404.html: 'nope' is undefined",
+    assert re.match(r".*themes/maison/templates/404.html:3: template error: 'nope' is undefined \(rendering 404.html\)",
                     error), error
 
 

@@ -69,7 +69,7 @@ def test_quiet_prints_nothing_on_success_and_verbose_prints_stage_timings(site):
 
 def test_base_url_flag_is_validated(site):
     result = run("build", "--base-url", "not a url", cwd=site.root)
-    assert result.returncode == 1 and "invalid base URL" in result.stderr
+    assert result.returncode == 2 and "invalid base URL" in result.stderr  # a usage error
 
 
 def test_new_creates_a_dated_draft_that_builds(site):

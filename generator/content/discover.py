@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
+from generator.cache import file_stamp
 from generator.config import Config
+from generator.content.values import Source, StaticFile
 from generator.errors import ContentError, SourceError
-from generator.site.model import Source
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _EDITOR_LEFTOVER = re.compile(r"(^[.#~]|~$|^4913$|\.sw[a-p]$|\.tmp$|\.bak$|^#.*#$)")
@@ -34,7 +36,7 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
     term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
     sources: list[Source] = []
     links: list[str] = []
-    candidates = list(_walk(content, problems, links))
+    candidates = list(_walk(content, problems, links, "content/", is_content_name))
     # Without links each file has one path: the realpath of every file (a syscall per path component)
     # is only needed to find files reached twice through links.
     for relative, path in _read_once(candidates, problems) if links else candidates:
@@ -66,45 +68,67 @@ def _read_once(candidates: list[tuple[str, str]], problems: list[SourceError]):
         yield paths[0]
 
 
-def _walk(content: Path | str, problems: list[SourceError], links: list[str]):
-    """Yield (relative path, absolute path) of candidate files, safely; note symlinks met in `links`."""
-    root_real = os.path.realpath(content)
+def discover_static(config: Config) -> tuple[list[StaticFile], list[SourceError]]:
+    """Every file of the site's static/ folder (none when it has no such folder), sorted by path; hidden
+    files and editor leftovers are skipped, except `.well-known/` (certificates, security.txt)."""
+    folder = config.root / STATIC_DIR
+    problems: list[SourceError] = []
+    if not folder.is_dir():
+        return [], problems
+    files = [StaticFile(relative, path, file_stamp(path))
+             for relative, path in _walk(folder, problems, [], STATIC_DIR + "/", is_static_name)]
+    return sorted(files, key=lambda file: file.relative), problems
+
+
+STATIC_DIR = "static"
+_PUBLISHED_HIDDEN = {".well-known"}
+
+
+def is_static_name(name: str) -> bool:
+    return not _EDITOR_LEFTOVER.search(name)
+
+
+def _walk(root: Path | str, problems: list[SourceError], links: list[str], label: str,
+          accept: Callable[[str], bool]):
+    """Yield (relative path, absolute path) of the files under `root` whose name `accept`s, safely; note
+    symlinks met in `links`. `label` names the folder in messages ("content/")."""
+    root_real = os.path.realpath(root)
     visited_dirs = {root_real}
-    pending = [(content, "")]
+    pending = [(root, "")]
     while pending:
         directory, prefix = pending.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError as exc:
-            problems.append(SourceError("content/" + prefix, None, None, f"cannot read folder: {exc.strerror}"))
+            problems.append(SourceError(label + prefix, None, None, f"cannot read folder: {exc.strerror}"))
             continue
         for entry in entries:
             relative = prefix + entry.name
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") and not (label == STATIC_DIR + "/" and entry.name in _PUBLISHED_HIDDEN):
                 continue
             if entry.is_symlink():
                 links.append(relative)
-            kind = _kind(entry, root_real, relative, problems)
+            kind = _kind(entry, root_real, label + relative, problems)
             if kind == "dir":
                 real = os.path.realpath(entry.path)
                 if real not in visited_dirs:  # symlink loops and doubles end here
                     visited_dirs.add(real)
                     pending.append((entry.path, relative + "/"))
-            elif kind == "file" and is_content_name(entry.name):
+            elif kind == "file" and accept(entry.name):
                 yield relative, entry.path
 
 
-def _kind(entry: os.DirEntry, root_real: str, relative: str, problems: list[SourceError]) -> str:
+def _kind(entry: os.DirEntry, root_real: str, shown: str, problems: list[SourceError]) -> str:
     if entry.is_symlink():
         real = os.path.realpath(entry.path)
         if not (real == root_real or real.startswith(root_real + os.sep)):
-            if entry.name.endswith(".md"):
-                problems.append(SourceError("content/" + relative, None, None,
-                                            "symlink leads outside content/, skipped",
+            if entry.name.endswith(".md") or not shown.startswith("content/"):
+                folder = shown.split("/", 1)[0]
+                problems.append(SourceError(shown, None, None, f"symlink leads outside {folder}/, skipped",
                                             "", "warning"))
             return "skip"
         if not os.path.exists(real):
-            problems.append(SourceError("content/" + relative, None, None, "dangling symlink, skipped", "", "warning"))
+            problems.append(SourceError(shown, None, None, "dangling symlink, skipped", "", "warning"))
             return "skip"
     else:  # scandir already knows the type of what is not a link
         return "dir" if entry.is_dir(follow_symlinks=False) else "file" if entry.is_file(follow_symlinks=False) \

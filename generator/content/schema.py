@@ -26,7 +26,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from generator.content.values import Citation, Heading, Image
-from generator.text import clean_field, reading_minutes, slugify
+from generator.text import clean_field, control_character, reading_minutes, slugify
 
 if TYPE_CHECKING:
     from generator.config import Config
@@ -104,6 +104,10 @@ def _summary(field: FieldInput) -> str:
 
 def _slug(field: FieldInput) -> str:
     given = field.text()
+    if control_character(given):
+        field.problem(f"'slug' contains the control character {control_character(given)}",
+                      hint="write the slug with letters, digits and hyphens only, e.g. 'my-article'")
+        return "untitled"
     if given.strip():
         slug = slugify(given)
         if not slug:

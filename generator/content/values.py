@@ -44,3 +44,16 @@ class Heading:
     level: int
     id: str
     title: str
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file of the site's static/ folder, published as it is at the same path under the output."""
+
+    relative: str  # under static/, '/' separators: also its output path
+    path: str  # absolute path on disk
+    stamp: tuple | None  # (mtime in ns, size, inode) when discovered: what its output's fingerprint covers
+
+    @property
+    def display_path(self) -> str:
+        return "static/" + self.relative

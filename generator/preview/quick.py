@@ -32,7 +32,9 @@ from generator.render.theme import load_theme
 from generator.report import Reporter
 from generator.result import BuildResult
 from generator.site.assemble import replace_article
+from generator.site.contexts import HOLD_NO_ARTICLE
 from generator.site.model import Article, ArticleSummary, ArticleView, Job, summarize, view_of
+from generator.site.urls import output_path
 
 if TYPE_CHECKING:
     from generator.preview.session import Snapshot
@@ -122,17 +124,21 @@ def _apply_edits(snapshot: Snapshot, articles: list[Article]) -> tuple[Snapshot,
         old = site.articles[position]
         summary = summarize(article, old.summary.url, old.summary.future, old.summary.terms)
         new = view_of(article, summary)
-        site = replace_article(site, position, new)
+        showing = renderer.pages_showing.get(summary.url, set()) & snapshot.job_index.keys()
+        # Only the article pages showing it (as a neighbour or a related article) can list it as related.
+        related_of = {job.article.summary.url for job in (built.planned[snapshot.job_index[path]] for path in showing)
+                      if job.article is not None}
+        site = replace_article(site, position, new, related_of)
         swaps[id(old)], swaps[id(old.summary)] = new, summary
-        affected |= renderer.pages_showing.get(summary.url, set())
+        affected |= showing
         renderer.forget(old, old.summary)
     planned = list(built.planned)
-    for path in affected & snapshot.job_index.keys():
+    for path in affected:
         position = snapshot.job_index[path]
         planned[position] = swap_objects(planned[position], swaps)
     parsed = {**snapshot.articles, **{article.source_path: article for article in articles}}
     updated = snapshot.with_changes(built=replace(built, site=site, planned=planned), articles=parsed)
-    return updated, affected & snapshot.job_index.keys()
+    return updated, affected
 
 
 def _fingerprint(snapshot: Snapshot, paths: set[str]) -> tuple[dict[str, str], list[Job]]:
@@ -142,7 +148,8 @@ def _fingerprint(snapshot: Snapshot, paths: set[str]) -> tuple[dict[str, str], l
     to_render = []
     for path in sorted(paths):
         job = built.planned[snapshot.job_index[path]]
-        fingerprint = built.renderer.fingerprint(job)
+        # The pages keep the articles they show (the quick path moves none): no need to record them again.
+        fingerprint = built.renderer.fingerprint(job, track=False)
         if fingerprint != fingerprints.get(path):
             fingerprints[path] = fingerprint
             to_render.append(job)
@@ -152,18 +159,20 @@ def _fingerprint(snapshot: Snapshot, paths: set[str]) -> tuple[dict[str, str], l
 def _search_pages(snapshot: Snapshot, articles: list[Article]) -> tuple[SearchPage, ...]:
     """The search pages with the edited articles' digests taken again."""
     built = snapshot.built
-    edited_urls = {built.site.articles[snapshot.positions[article.source_path]].summary.url for article in articles}
-    pages = []
-    for page in snapshot.search_pages:
-        job = built.planned[snapshot.job_index[page.path]]
-        if job.article is not None and job.article.summary.url in edited_urls:
-            page = SearchPage(page.path, page.date, built.renderer.article_digest(job, built.salt))
-        pages.append(page)
+    pages = list(snapshot.search_pages)
+    for article in articles:
+        path = output_path(built.config, built.site.articles[snapshot.positions[article.source_path]].summary.url)
+        if path in snapshot.search_positions:
+            position = snapshot.search_positions[path]
+            job = built.planned[snapshot.job_index[path]]
+            pages[position] = SearchPage(path, pages[position].date, built.renderer.article_digest(job, built.salt))
     return tuple(pages)
 
 
-# Values that hold no article (an article's summary holds no other article): not looked into.
-_OPAQUE = (str, int, float, bool, type(None), datetime, ArticleSummary, ArticleView)
+# Values that hold no article (an article's summary or view holds no other article): not looked into.
+_OPAQUE = frozenset({str, int, float, bool, type(None), datetime, bytes, ArticleSummary, ArticleView,
+                     *HOLD_NO_ARTICLE})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
 
 
 def swap_objects(value: Any, swaps: dict[int, Any]) -> Any:
@@ -171,18 +180,38 @@ def swap_objects(value: Any, swaps: dict[int, Any]) -> Any:
     and dataclass holding one made anew (never changed); `value` itself when it holds none."""
     if id(value) in swaps:
         return swaps[id(value)]
-    if isinstance(value, _OPAQUE):
+    kind = type(value)
+    if kind in _OPAQUE:
         return value
     if isinstance(value, (tuple, list)):
-        items = [swap_objects(item, swaps) for item in value]
-        if all(new is old for new, old in zip(items, value, strict=True)):
-            return value
-        return type(value)(items) if type(value) in (tuple, list) else type(value)._make(items)
-    if isinstance(value, dict):
+        return _swap_sequence(value, swaps)
+    if kind is dict:
         changed = {key: new for key, item in value.items() if (new := swap_objects(item, swaps)) is not item}
         return {**value, **changed} if changed else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changed = {f.name: new for f in dataclasses.fields(value)
-                   if (new := swap_objects(getattr(value, f.name), swaps)) is not getattr(value, f.name)}
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        changed = {name: new for name in names
+                   if (new := swap_objects(getattr(value, name), swaps)) is not getattr(value, name)}
         return replace(value, **changed) if changed else value
     return value
+
+
+def _swap_sequence(value: tuple | list, swaps: dict[int, Any]) -> tuple | list:
+    if _OPAQUE.issuperset(map(type, value)):
+        # Lists of summaries are the long ones (a feed, a page of cards, the related articles): look for the
+        # swapped objects by id, without a call per item.
+        ids = list(map(id, value))
+        if swaps.keys().isdisjoint(ids):
+            return value
+        items = list(value)
+        for at, key in enumerate(ids):
+            if key in swaps:
+                items[at] = swaps[key]
+    else:
+        items = [swap_objects(item, swaps) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+    kind = type(value)
+    return kind(items) if kind in (tuple, list) else kind._make(items)

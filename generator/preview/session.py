@@ -37,6 +37,7 @@ class Snapshot:
     positions: dict[str, int]  # source path -> position in site.articles (only published articles)
     job_index: dict[str, int]  # output path -> position in planned
     search_pages: tuple[SearchPage, ...]
+    search_positions: dict[str, int]  # output path -> position in search_pages
     warnings: tuple[SourceError, ...]
 
     @classmethod
@@ -50,6 +51,7 @@ class Snapshot:
             positions={view.source_path: position for position, view in enumerate(built.site.articles)},
             job_index={job.output_path: position for position, job in enumerate(built.planned)},
             search_pages=tuple(result.search_pages),
+            search_positions={page.path: position for position, page in enumerate(result.search_pages)},
             warnings=tuple(result.warnings),
         )
 

@@ -19,7 +19,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from generator.config import CONFIG_FILE
-from generator.content.discover import is_content_name
+from generator.content.discover import STATIC_DIR, is_content_name, is_static_name
 
 # "closed" follows every "modified" of a write: counting it too would trail a storm with a second rebuild.
 _IGNORED_EVENTS = {"opened", "closed", "closed_no_write"}
@@ -27,8 +27,12 @@ _THEME_LEFTOVER_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 
 
 def classify(relative: str, is_directory: bool = False) -> str | None:
-    """What a changed path (relative to the site root) means: 'config', 'content', 'theme', or None."""
+    """What a changed path (relative to the site root) means: 'config', 'content', 'theme', 'static', or
+    None."""
     parts = PurePosixPath(relative).parts
+    if parts and parts[0] == STATIC_DIR and len(parts) > 1:
+        published = all(not part.startswith(".") or part in (".well-known",) for part in parts[1:])
+        return "static" if published and (is_directory or is_static_name(parts[-1])) else None
     if not parts or any(part.startswith(".") for part in parts):
         return None
     name = parts[-1]
@@ -113,7 +117,7 @@ class _Handler(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches content/, themes/ and site.toml; restarts a dead observer; polls when inotify runs out."""
+    """Watches content/, themes/, static/ and site.toml; restarts a dead observer; polls when inotify runs out."""
 
     def __init__(self, root: Path, on_change: Callable[[ChangeSet], None], on_message: Callable[[str], None],
                  delay: float = 0.08):
@@ -137,7 +141,7 @@ class Watcher:
             self.start()
 
     def _schedule(self, observer):
-        for folder in ("content", "themes"):
+        for folder in ("content", "themes", STATIC_DIR):
             if (self.root / folder).is_dir():
                 observer.schedule(self.handler, str(self.root / folder), recursive=True)
         observer.schedule(self.handler, str(self.root), recursive=False)

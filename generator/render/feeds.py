@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from generator.config import Config
-from generator.site.urls import absolute_url
+from generator.site.urls import absolute_url, rebase_links
 from generator.text import xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -57,4 +57,5 @@ def _entry(feed: ET.Element, config: Config, entry: Any) -> None:
         _add(element, "summary", summary.summary, type="text")
     if entry.body_html:
         # xml:base lets readers resolve the body's relative links against the article's own URL.
-        _add(element, "content", str(entry.body_html), type="html", xml_base=url, xml_lang=summary.lang)
+        _add(element, "content", rebase_links(str(entry.body_html), config.base_path), type="html", xml_base=url,
+             xml_lang=summary.lang)

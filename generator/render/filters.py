@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, get_month_names
+from markupsafe import Markup
 
 from generator.config import Config
-from generator.site.urls import absolute_url
+from generator.site.urls import absolute_url, rebase_links
 
 if TYPE_CHECKING:
     from generator.render.theme import Theme
@@ -28,7 +30,31 @@ def _locale(lang: str) -> Locale:
 # An article's date shows on its page and on every list, feed and term page that lists it.
 @lru_cache(maxsize=32768)
 def _formatted_date(day: date, style: str, lang: str) -> str:
-    return format_date(day, style, locale=_locale(lang))
+    text = format_date(day, style, locale=_locale(lang))
+    if day.day == 1 and lang.startswith("fr") and style in ("long", "full"):
+        text = _FIRST_OF_MONTH.sub("1er ", text, count=1)  # French writes the first of the month "1er juin"
+    return text
+
+
+_FIRST_OF_MONTH = re.compile(r"(?<!\d)1 ")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _partial_date(text: str, lang: str) -> str:
+    """A date written as YYYY-MM-DD, YYYY-MM or YYYY, in words of `lang`; any other text as it is."""
+    match = _PARTIAL_DATE.match(text.strip())
+    if not match:
+        return text
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        if day:
+            return _formatted_date(date(year, month, day), "long", lang)
+        if month:
+            name = get_month_names("wide", "stand-alone", locale=_locale(lang))[month]
+            return f"{name} {year}"
+    except (ValueError, KeyError):
+        return text
+    return str(year)
 
 
 def _lang(context: jinja2.runtime.Context) -> str:
@@ -72,8 +98,19 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
         """The URL of a theme static file (content-hashed name when available)."""
         return asset_urls.get(path, config.base_path + "static/" + path)
 
+    @jinja2.pass_context
+    def date_text(context, text: str) -> str:
+        """A date given as text (a citation's "2023-06-01"), in words: "1er juin 2023"."""
+        return _partial_date(text, _lang(context))
+
+    def site_links(html: object) -> Markup:
+        """A body's HTML (sanitised when parsed) with its root-relative links under the base path."""
+        return Markup(rebase_links(str(html), config.base_path))
+
     environment.filters.update(
+        site_links=site_links,
         date=date,
+        date_text=date_text,
         date_time=date_time,
         month_name=month_name,
         isodate=lambda value: value.isoformat(),

@@ -19,7 +19,7 @@ from generator.errors import SourceError
 from generator.render.feeds import render_atom
 from generator.render.sitemap import render_sitemap
 from generator.render.theme import Theme
-from generator.site.contexts import ArticleSitemapEntry, SiteGlobals
+from generator.site.contexts import ArticleDates, SiteGlobals
 from generator.site.model import (
     ASSEMBLED_SUMMARY_FIELDS,
     ASSEMBLED_VIEW_FIELDS,
@@ -48,10 +48,11 @@ class _Digests:
 
     def __init__(self) -> None:
         self.memo: dict[int, tuple[bytes, object]] = {}
+        self.dates: dict[int, tuple[str, tuple[str, ...], object]] = {}  # ArticleDates id -> what is hashed, URLs
         self.shown: set[str] | None = None  # while set, collects the URL of every article a dump shows
         self.table = copyreg.dispatch_table.copy()
         self.table.update({ArticleSummary: self._summary, ArticleView: self._view, SiteGlobals: self._shared,
-                           TermRef: self._shared, StoredHtml: _body_digest, ArticleSitemapEntry: self._sitemap_entry})
+                           TermRef: self._shared, StoredHtml: _body_digest, ArticleDates: self._article_dates})
 
     def dump(self, obj: object, shown: set[str] | None = None) -> memoryview:
         buffer = io.BytesIO()
@@ -73,6 +74,7 @@ class _Digests:
 
     def forget(self, obj: object) -> None:
         self.memo.pop(id(obj), None)
+        self.dates.pop(id(obj), None)
 
     def _summary(self, summary: ArticleSummary) -> tuple:
         if self.shown is not None:
@@ -84,12 +86,17 @@ class _Digests:
             self.shown.add(view.summary.url)
         return self._shared(view)
 
-    def _sitemap_entry(self, entry: ArticleSitemapEntry) -> tuple:
-        # The sitemap shows an article's URL and last change only: a new title must not re-render it. One new
-        # string, so that pickle's memo of objects seen twice (a date shared with a term's entry) plays no part.
+    def _article_dates(self, dates: ArticleDates) -> tuple:
+        # The sitemap shows each article's URL and last change only: a new title must not re-render it. A
+        # string of its own, so that pickle's memo of objects seen twice (a date shared with a term's entry)
+        # plays no part; kept with the entry, as digests are.
+        known = self.dates.get(id(dates))
+        if known is None:
+            lines = [f"{summary.url} {(summary.updated or summary.date).isoformat()}" for summary in dates.articles]
+            known = self.dates[id(dates)] = ("\n".join(lines), tuple(s.url for s in dates.articles), dates)
         if self.shown is not None:
-            self.shown.add(entry.url)
-        return str, (f"{entry.url} {entry.lastmod.isoformat()}",)
+            self.shown.update(known[1])
+        return str, (known[0],)
 
     def _shared(self, obj: object) -> tuple:
         return bytes, (self.digest_of(obj),)
@@ -130,12 +137,13 @@ class Renderer:
         # what an incremental rebuild re-checks when only that article's values changed.
         self.pages_showing: dict[str, set[str]] | None = {} if track_articles else None
 
-    def fingerprint(self, job: Job) -> str:
-        """Hash of the job's context, its template closure and the theme's globals.
+    def fingerprint(self, job: Job, track: bool = True) -> str:
+        """Hash of the job's context, its template closure and the theme's globals; with `track` (and
+        track_articles), record which articles the page shows.
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
-        shown: set[str] | None = set() if self.pages_showing is not None else None
+        shown: set[str] | None = set() if track and self.pages_showing is not None else None
         digest = hashlib.sha256(self.digests.dump((job.renderer, job.template, job.context), shown))
         for url in shown or ():
             self.pages_showing.setdefault(url, set()).add(job.output_path)
@@ -153,7 +161,7 @@ class Renderer:
         return digest.hexdigest()
 
     def forget(self, *objects: object) -> None:
-        """Drop the memoised digests of objects that were updated in place."""
+        """Drop the memoised digests of objects no longer in the model."""
         for obj in objects:
             self.digests.forget(obj)
 
@@ -191,7 +199,10 @@ class Renderer:
         return self.environment.get_template(job.template).render(job.context).encode("utf-8")
 
     def template_error(self, job: Job, exc: Exception) -> SourceError:
-        """Locate a template failure in the template file, naming the page being rendered."""
+        """Locate a template failure in the template file. The pages it broke are named by the caller, which
+        reports each failure once however many pages it broke."""
+        if not job.template:  # a file copied or made in code (a static file that vanished, ...)
+            return SourceError(job.output_path, None, None, f"cannot write it: {type(exc).__name__}: {exc}")
         if isinstance(exc, jinja2.TemplateSyntaxError):
             path = exc.filename or self.theme.template_path(exc.name or job.template)
             return SourceError(path, exc.lineno, None, f"template syntax error: {exc.message}")
@@ -203,10 +214,9 @@ class Renderer:
                   if frame.filename.startswith(template_dirs)]
         if frames:
             frame = frames[-1]
-            return SourceError(frame.filename, frame.lineno, None,
-                               f"error while rendering {job.output_path}: {exc}")
+            return SourceError(frame.filename, frame.lineno, None, f"template error: {exc}")
         return SourceError(self.theme.template_path(job.template), None, None,
-                           f"error while rendering {job.output_path}: {type(exc).__name__}: {exc}")
+                           f"template error: {type(exc).__name__}: {exc}")
 
 
 # What turns a job into bytes, by the job's `renderer`: templates for pages and text files, code for the
@@ -216,7 +226,14 @@ RENDERERS: dict[str, Callable[[Renderer, Job], bytes]] = {
     "text": Renderer.render_template,
     "atom": lambda renderer, job: render_atom(renderer.config, job.context),
     "sitemap": lambda renderer, job: render_sitemap(renderer.config, job.context),
+    "bytes": lambda renderer, job: job.context["data"],  # the theme's files, host files: made when planning
+    "copy": lambda renderer, job: _read(job.context["file"].path),  # the site's static/ files, as they are
 }
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def render_chunk(renderer: Renderer, jobs: list) -> list[tuple]:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from generator.options import BuildMemory
 
-BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
+# Package data in an installed wheel; in the repository, a link to its themes/ folder.
+BUNDLED_THEMES = Path(__file__).resolve().parents[1] / "themes"
 _THEME_KEYS = {"name", "extends", "description", "params"}
 
 
@@ -92,8 +93,10 @@ def load_theme(config: Config) -> Theme:
     while name:
         directory = find_theme_dir(config, name)
         if directory is None:
+            bundled = sorted(path.name for path in BUNDLED_THEMES.iterdir() if (path / "templates").is_dir())
             raise BuildFailed([SourceError("site.toml", None, None, f"theme {name!r} not found",
-                                           f"create themes/{name}/ or use theme = \"default\"")])
+                                           f"create themes/{name}/ in the site's folder, or use a bundled theme: "
+                                           + ", ".join(bundled))])
         if directory in directories:
             raise BuildFailed([SourceError(str(directory / "theme.toml"), None, None,
                                            "themes extend each other in a loop")])

@@ -29,6 +29,7 @@ from generator.site.model import (
     Period,
     Site,
     StandalonePage,
+    StaticFile,
     Term,
     TermFile,
     TermRef,
@@ -69,8 +70,8 @@ class Memo(Protocol):
 
 
 def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[StandalonePage],
-                  term_files: Iterable[TermFile], now: datetime,
-                  related_memo: Memo | None = None) -> tuple[Site, list[SourceError]]:
+                  term_files: Iterable[TermFile], now: datetime, related_memo: Memo | None = None,
+                  static_files: Iterable[StaticFile] = ()) -> tuple[Site, list[SourceError]]:
     """Build the site model; returns it with every problem found (duplicate URLs, ...).
 
     `related_memo` keeps the related-article choice of the last build: an edit that moves no article and
@@ -97,6 +98,7 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
         page_urls=page_urls,
         excluded_future=future,
         excluded_drafts=drafts,
+        static_files=tuple(static_files),
     )
     return site, problems
 
@@ -300,26 +302,46 @@ def _nearest(position: int, count: int) -> list[int]:
     return order
 
 
-def replace_article(site: Site, position: int, view: ArticleView) -> Site:
+def replace_article(site: Site, position: int, view: ArticleView, related_of: Iterable[str] | None = None) -> Site:
     """The model with the article at `position` shown with new values (`view`), for an edit that keeps the
     article's place in the site (the same URL, date, terms and draft state: see the schema's structural
-    fields), so that every list holding it keeps its order. Only the containers holding it are new."""
+    fields), so that every list holding it keeps its order. Only the containers holding it are new.
+
+    `related_of`: the URLs of the articles whose related list may hold it, when the caller knows them
+    (else every list is looked at)."""
     target = id(site.articles[position].summary)
+    summary = view.summary
 
     def swapped(items: tuple[ArticleSummary, ...]) -> tuple[ArticleSummary, ...]:
-        if target not in map(id, items):
+        ids = list(map(id, items))  # by identity, in C: lists of a popular term hold thousands
+        if target not in ids:
             return items
-        return tuple(view.summary if id(item) == target else item for item in items)
+        at = ids.index(target)
+        return (*items[:at], summary, *items[at + 1:])
 
-    def holders(values: tuple) -> tuple:  # terms or periods
-        return tuple(replace(value, articles=swapped(value.articles)) if target in map(id, value.articles) else value
-                     for value in values)
+    # Its place is unchanged: it is in the lists of its own terms, year and month only.
+    slugs = {(name, ref.slug) for name, refs in summary.terms.items() for ref in refs}
+    terms = {name: tuple(replace(term, articles=swapped(term.articles)) if (name, term.slug) in slugs else term
+                         for term in values) for name, values in site.terms.items()}
+    date = summary.date
+
+    def periods(values: tuple[Period, ...]) -> tuple[Period, ...]:
+        return tuple(replace(period, articles=swapped(period.articles))
+                     if period.year == date.year and period.month in (None, date.month) else period
+                     for period in values)
 
     return replace(
         site,
         articles=(*site.articles[:position], view, *site.articles[position + 1:]),
-        related={url: swapped(items) for url, items in site.related.items()},
-        terms={name: holders(terms) for name, terms in site.terms.items()},
-        years=holders(site.years),
-        months=holders(site.months),
+        related=_swapped_related(site.related, swapped, related_of),
+        terms=terms,
+        years=periods(site.years),
+        months=periods(site.months),
     )
+
+
+def _swapped_related(related: dict[str, tuple[ArticleSummary, ...]], swapped, urls: Iterable[str] | None):
+    if urls is None:
+        return {url: swapped(items) for url, items in related.items()}
+    changed = {url: swapped(related[url]) for url in urls if url in related}
+    return {**related, **changed}

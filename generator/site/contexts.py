@@ -144,16 +144,16 @@ class SitemapEntry:
 
 
 @dataclass(frozen=True)
-class ArticleSitemapEntry:
-    """An article in the sitemap: it holds the summary instead of copying its date, so that the sitemap is
-    among the pages showing the article (what the preview's quick path updates)."""
+class ArticleDates:
+    """The articles in the sitemap: their summaries, of which the sitemap shows the URL and last change.
 
-    summary: ArticleSummary
+    It holds the summaries rather than copies of their dates, so that the sitemap is among the pages
+    showing each article (what the preview's quick path updates); fingerprints hash only what it shows."""
 
-    @property
-    def url(self) -> str:
-        return self.summary.url
+    articles: tuple[ArticleSummary, ...]
 
-    @property
-    def lastmod(self) -> datetime:
-        return self.summary.updated or self.summary.date
+
+# Context values that hold no article: the preview's quick path does not look into them for the objects it
+# swaps (a speed-up only; a type left out is merely looked into).
+HOLD_NO_ARTICLE = (TaxonomyInfo, MenuItem, SiteGlobals, PageLink, Pagination, TermInfo, TermCount, MonthCount,
+                   YearCount, SitemapEntry)

@@ -12,12 +12,13 @@ article's objects in the contexts showing it. A copied title would stay stale th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from generator.config import Config, Taxonomy
+from generator.errors import SourceError
 from generator.site.contexts import (
-    ArticleSitemapEntry,
+    ArticleDates,
     FeedEntry,
     MonthCount,
     Pagination,
@@ -53,6 +54,7 @@ class Planning:
     site: Site
     globals: SiteGlobals
     redirects: Sequence[Redirect] = ()
+    assets: Mapping[str, bytes] = field(default_factory=dict)  # the theme's files: output path -> bytes
 
     @property
     def lang(self) -> str:
@@ -60,7 +62,7 @@ class Planning:
         return self.config.language.split("-")[0]
 
 
-Planned = tuple[Job, str]  # a job and its origin, named when two outputs collide
+Planned = tuple[Job, str] | SourceError  # a job and its origin (named when two outputs collide), or a problem
 
 
 def _nothing(*_: object) -> tuple:
@@ -71,8 +73,9 @@ def _nothing(*_: object) -> tuple:
 class PageKind:
     name: str
     plan: Callable[[Planning], Iterable[Planned]]
-    sitemap: Callable[[Planning], Iterable[SitemapEntry | ArticleSitemapEntry]] = _nothing
+    sitemap: Callable[[Planning], Iterable[SitemapEntry | ArticleDates]] = _nothing
     segments: tuple[str, ...] = ()  # fixed first URL segments (or file names) its outputs use
+    collision_hint: str = "change the slug of one of them"  # when one of its outputs is another's too
 
 
 def job(config: Config, at_url: str, kind: str, renderer: str, template: str, **context) -> Job:
@@ -99,8 +102,9 @@ def article_job(planning: Planning, position: int) -> Job:
     return Job(page.output_path, page.kind, page.renderer, page.template, page.context, article=article)
 
 
-def _article_entries(planning: Planning) -> Iterator[ArticleSitemapEntry]:
-    return (ArticleSitemapEntry(article.summary) for article in planning.site.articles)
+def _article_entries(planning: Planning) -> Iterator[ArticleDates]:
+    # By month (newest first, as articles are): an edit makes one month's entry new, not the whole list.
+    return (ArticleDates(month.articles) for month in planning.site.months)
 
 
 # --- Lists: home, terms, date archives -------------------------------------------------------------------
@@ -262,6 +266,29 @@ def _plan_redirects(planning: Planning) -> Iterator[Planned]:
             f"the redirect from {redirect.old_url} (content/{redirect.source_path})"
 
 
+def _plan_assets(planning: Planning) -> Iterator[Planned]:
+    for path, data in planning.assets.items():
+        yield Job(path, "asset", "bytes", "", {"data": data}), "the theme's static files"
+
+
+def _plan_host_files(planning: Planning) -> Iterator[Planned]:
+    from generator.output.hosting import host_files
+
+    for path, data in host_files(planning.config, list(planning.redirects)).items():
+        yield Job(path, "host", "bytes", "", {"data": data}), "the host redirect files ([deploy] redirects)"
+
+
+def _plan_static(planning: Planning) -> Iterator[Planned]:
+    for file in planning.site.static_files:
+        top = file.relative.split("/", 1)[0]
+        if top in OTHER_SEGMENTS:
+            yield SourceError(file.display_path, None, None,
+                              f"{top}/ is where news-archive writes its own files (the theme's, the search index)",
+                              f"move it out of static/{top}/")
+        else:
+            yield Job(file.relative, "static", "copy", "", {"file": file}), file.display_path
+
+
 PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("article", _plan_articles, _article_entries),
     PageKind("index", _plan_home, _home_entries, (PAGE_SEGMENT,)),
@@ -277,6 +304,9 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("sitemap", _plan_sitemap, segments=("sitemap.xml",)),
     PageKind("robots", _plan_robots, segments=("robots.txt",)),
     PageKind("redirect", _plan_redirects),
+    PageKind("asset", _plan_assets),
+    PageKind("host", _plan_host_files),
+    PageKind("static", _plan_static, collision_hint="rename or remove the file from static/"),
 )
 
 # Besides pages, the output holds the theme's files and the search index.

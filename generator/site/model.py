@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from generator.content.schema import ARTICLE_SCHEMA, LIST_FIELDS, PAGE_FIELDS
-from generator.content.values import Citation, Heading, Image, Source  # noqa: F401 - the model's values
+from generator.content.values import Citation, Heading, Image, Source, StaticFile  # noqa: F401 - the model's values
 
 
 def _frozen_class(name: str, doc: str, attributes: list[tuple]) -> type:
@@ -171,6 +171,7 @@ class Site:
     page_urls: dict[str, str] = field(default_factory=dict)  # page source_path -> url
     excluded_future: int = 0
     excluded_drafts: int = 0
+    static_files: tuple[StaticFile, ...] = ()  # the site's static/ folder, published as it is
 
     @cached_property
     def summaries(self) -> tuple[ArticleSummary, ...]:

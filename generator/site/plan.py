@@ -7,7 +7,7 @@ What each kind of page plans is declared in site/kinds.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from generator.config import Config
 from generator.errors import SourceError
@@ -18,20 +18,27 @@ from generator.site.redirects import Redirect
 from generator.site.urls import archives_url, feed_url, home_url, search_url, taxonomy_url, url_of_output
 
 
-def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = ()) -> tuple[list[Job], list[SourceError]]:
-    """Every output file of the site; duplicate output paths are errors naming both origins."""
-    planning = Planning(config, site, site_globals(config, site), redirects)
+def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = (),
+              assets: Mapping[str, bytes] | None = None) -> tuple[list[Job], list[SourceError]]:
+    """Every output file of the site (`assets`: the theme's files, output path -> bytes); duplicate output
+    paths are errors naming both origins."""
+    planning = Planning(config, site, site_globals(config, site), redirects, assets or {})
     jobs: list[Job] = []
     origins: dict[str, str] = {}
     problems: list[SourceError] = []
-    for job, origin in (planned for kind in PAGE_KINDS for planned in kind.plan(planning)):
-        if job.output_path in origins:
-            problems.append(SourceError(origin, None, None,
-                                        f"writes {job.output_path}, which {origins[job.output_path]} also writes",
-                                        "change the slug of one of them"))
-            continue
-        origins[job.output_path] = origin
-        jobs.append(job)
+    for kind in PAGE_KINDS:
+        for planned in kind.plan(planning):
+            if isinstance(planned, SourceError):
+                problems.append(planned)
+                continue
+            job, origin = planned
+            if job.output_path in origins:
+                problems.append(SourceError(origin, None, None,
+                                            f"writes {job.output_path}, which {origins[job.output_path]} also writes",
+                                            kind.collision_hint))
+                continue
+            origins[job.output_path] = origin
+            jobs.append(job)
     return jobs, problems
 
 

@@ -70,5 +70,8 @@ def published_urls(site: Site, before: dict[str, str], config: Config) -> dict[s
     """Everything published so far: kept across builds so a moved article keeps its redirect."""
     retired = {config.base_path + url.lstrip("/") for url in config.deploy.retired}
     urls = {url: source for url, source in before.items() if url not in retired}
-    urls.update({article.summary.url: article.source_path for article in site.articles})
+    # Drafts and future-dated articles shown by --drafts / --future were never published: a later build
+    # without them must not see their URLs disappear.
+    urls.update({article.summary.url: article.source_path for article in site.articles
+                 if not (article.summary.draft or article.summary.future)})
     return urls

@@ -7,6 +7,7 @@ no content can produce a path outside the output directory.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import quote, unquote
 
@@ -85,6 +86,15 @@ def url_of_output(config: Config, path: str) -> str:
     """The URL an output file is served at: `output_path`'s inverse (index.html serves its folder)."""
     relative = path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path
     return config.base_path + quote(relative, safe="/")
+
+
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+def rebase_links(html: str, base_path: str) -> str:
+    """Links written from the site's root in a body (`[texte](/2024/10/slug/)`) pointed at the base path, so
+    that they keep working when the site is published under a sub-path."""
+    return html if base_path == "/" else _ROOT_RELATIVE.sub(lambda match: match.group(1) + base_path, html)
 
 
 def absolute_url(config: Config, url: str) -> str:
