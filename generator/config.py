@@ -29,6 +29,7 @@ class Taxonomy:
     paginate_by: int
     feed: bool
     filter: str = ""  # search filter and deep-link parameter: /search/?topic=Starlink
+    byline: bool = False  # its terms sign the article: shown as "Par ...", the feeds' and JSON-LD's authors
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
     "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check", "markdown",
 }
-_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter"}
+_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter", "byline"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
 _FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
 _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
@@ -365,6 +366,7 @@ def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
                                          if isinstance(raw.get("paginate_by"), int) else 10),
             feed=checker.typed(entry, "feed", bool, True),
             filter=_filter_key(entry, name, checker),
+            byline=checker.typed(entry, "byline", bool, False),
         ))
     checker.enter("taxonomies")
     _check_unique(taxonomies, checker)
@@ -389,6 +391,8 @@ def _check_unique(taxonomies: list[Taxonomy], checker: _Checker) -> None:
             if value in seen:
                 checker.error(attribute, f"two taxonomies share the {attribute} {value!r}")
             seen.add(value)
+    if sum(taxonomy.byline for taxonomy in taxonomies) > 1:
+        checker.error("byline", "only one taxonomy can give the articles' bylines (byline = true)")
     for taxonomy in taxonomies:
         if taxonomy.segment.isdigit():
             checker.error("segment", f"taxonomy segment {taxonomy.segment!r} is reserved for the date archives")

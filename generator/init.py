@@ -26,8 +26,8 @@ class Words:
 
 _FR = Words(
     timezone="Europe/Paris",
-    taxonomies=(("topics", "Thèmes", "Thème", "topic"), ("people", "Personnes", "Personne", "person"),
-                ("sources", "Sources", "Source", "source")),
+    taxonomies=(("authors", "Auteurs", "Auteur", "author"), ("topics", "Thèmes", "Thème", "topic"),
+                ("people", "Personnes", "Personne", "person"), ("sources", "Sources", "Source", "source")),
     article_path="premier-article.md",
     article="""---
 # Chaque champ est facultatif sauf title et date. Supprimez ce qui ne vous sert pas.
@@ -37,6 +37,7 @@ date: {date}
 lang: fr
 summary: "Un chapeau de deux phrases, montré dans les listes, les flux et les moteurs de recherche."
 slug: premier-article              # l'adresse : /{year}/{month}/premier-article/
+authors: [La rédaction]            # la signature : « Par ... », une page par auteur
 topics: [Exemple]                  # thèmes : une page par thème, /topics/exemple/
 people: []                         # personnes citées
 sources:                           # sources : un nom, ou une citation complète
@@ -66,8 +67,8 @@ Qui publie cette archive, comment la citer, comment nous écrire.
 
 _EN = Words(
     timezone="UTC",
-    taxonomies=(("topics", "Topics", "Topic", "topic"), ("people", "People", "Person", "person"),
-                ("sources", "Sources", "Source", "source")),
+    taxonomies=(("authors", "Authors", "Author", "author"), ("topics", "Topics", "Topic", "topic"),
+                ("people", "People", "Person", "person"), ("sources", "Sources", "Source", "source")),
     article_path="first-article.md",
     article="""---
 # Every field is optional but title and date. Remove what you do not need.
@@ -77,6 +78,7 @@ date: {date}
 lang: en
 summary: "A two-sentence standfirst, shown in lists, feeds and search engines."
 slug: first-article                # its address: /{year}/{month}/first-article/
+authors: [The newsroom]            # the byline: "By ...", one page per author
 topics: [Example]                  # one page per topic: /topics/example/
 people: []                         # people the article is about
 sources:                           # a name, or a full citation
@@ -135,7 +137,7 @@ name = "{name}"
 title = "{title}"
 singular = "{singular}"
 filter = "{filter}"
-"""
+{byline}"""
 
 _GITIGNORE = """# Built by news-archive: the deployable site and the build cache (deleting .cache/ is always safe).
 /output/
@@ -204,8 +206,11 @@ def init_site(target: Path, now: datetime, title: str | None = None, lang: str =
     files = {
         "site.toml": _CONFIG.format(
             title=json.dumps(title, ensure_ascii=False), base_url=json.dumps(url), lang=lang,
-            timezone=words.timezone, taxonomies="\n".join(_TAXONOMY.format(name=n, title=t, singular=s, filter=f)
-                                                          for n, t, s, f in words.taxonomies)),
+            timezone=words.timezone, taxonomies="\n".join(
+                _TAXONOMY.format(name=n, title=t, singular=s, filter=f,
+                                 byline="byline = true      # signs the articles: bylines, feeds, structured data\n"
+                                 if n == "authors" else "")
+                for n, t, s, f in words.taxonomies)),
         f"content/articles/{local.year}/{words.article_path}": words.article.format(
             title=json.dumps("Premier article" if lang == "fr" else "First article"), date=local.isoformat(),
             day=local.date().isoformat(), year=f"{local.year:04d}", month=f"{local.month:02d}"),

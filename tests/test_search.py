@@ -304,7 +304,7 @@ def test_each_facet_narrows_the_results(page, sample_server, facet, value, expec
     everything = search(page, sample_server, "?q=musk")
     assert len(everything) == 6
     labels = page.eval_on_selector_all("#search-facets legend", "nodes => nodes.map(n => n.textContent)")
-    assert labels == ["Thèmes", "Personnes", "Sources", "Année"]
+    assert labels == ["Thèmes", "Personnes", "Sources", "Auteurs", "Année"]
     page.check(f'fieldset[data-facet="{facet}"] input[value="{value}"]')
     page.wait_for_function(f"document.querySelectorAll('.search-result').length === {expected_count}")
     assert f"{facet}=" in page.url

@@ -50,6 +50,11 @@ def _entry(feed: ET.Element, config: Config, entry: Any) -> None:
     _add(element, "id", url)
     _add(element, "published", summary.date.isoformat())
     _add(element, "updated", (summary.updated or summary.date).isoformat())
+    byline = next((taxonomy.name for taxonomy in config.taxonomies if taxonomy.byline), None)
+    for ref in summary.terms.get(byline, ()) if byline else ():
+        author = _add(element, "author")
+        _add(author, "name", ref.name)
+        _add(author, "uri", absolute_url(config, ref.url))
     for refs in summary.terms.values():
         for ref in refs:
             _add(element, "category", term=ref.slug, label=ref.name, scheme=absolute_url(config, ref.url))

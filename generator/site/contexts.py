@@ -21,6 +21,7 @@ class TaxonomyInfo:
     singular: str
     url: str
     filter: str  # the search filter key
+    byline: bool = False  # its terms are the articles' authors
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class SiteGlobals:
     taxonomies: tuple[TaxonomyInfo, ...]
     menu: tuple[MenuItem, ...]
     search_enabled: bool
+    byline: str | None = None  # the name of the taxonomy whose terms sign the articles
 
 
 class PageLink(NamedTuple):

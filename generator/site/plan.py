@@ -43,7 +43,7 @@ def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = (),
 
 
 def site_globals(config: Config, site: Site) -> SiteGlobals:
-    taxonomies = tuple(TaxonomyInfo(t.name, t.title, t.singular, taxonomy_url(config, t), t.filter)
+    taxonomies = tuple(TaxonomyInfo(t.name, t.title, t.singular, taxonomy_url(config, t), t.filter, t.byline)
                        for t in config.taxonomies)
     menu = tuple(MenuItem(page.title, site.page_urls[page.source_path]) for page in site.pages if page.menu)
     return SiteGlobals(
@@ -60,6 +60,7 @@ def site_globals(config: Config, site: Site) -> SiteGlobals:
         taxonomies=taxonomies,
         menu=menu,
         search_enabled=config.search.enabled,
+        byline=next((t.name for t in config.taxonomies if t.byline), None),
     )
 
 

@@ -1,0 +1,93 @@
+"""Bylines: a taxonomy declared with `byline = true` signs the articles, on their pages, cards, feeds and
+structured data, with a page and a feed per author."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import feedparser
+import pytest
+from conftest import MINIMAL_CONFIG, article
+
+AUTHORS = '''
+[[taxonomies]]
+name = "authors"
+title = "Auteurs"
+singular = "Auteur"
+field = "authors"
+byline = true
+'''
+
+
+@pytest.fixture
+def signed(site):
+    site.write({"site.toml": MINIMAL_CONFIG + AUTHORS,
+                "content/articles/a.md": article(title="A", date="2024-10-25", authors="[Jeanne Martin, Karim Benali]"),
+                "content/articles/b.md": article(title="B", date="2024-10-20",
+                                                 authors="[Jeanne Martin, Karim Benali, AFP]"),
+                "content/articles/c.md": article(title="C", date="2024-10-10")})
+    site.build()
+    return site
+
+
+def _json_ld(page: str) -> dict:
+    return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+
+
+def test_the_article_page_and_its_card_show_a_linked_localised_byline(signed):
+    page = signed.read("2024/10/a/index.html")
+    assert ('<p class="byline">Par <a href="/authors/jeanne-martin/" rel="author">Jeanne Martin</a> et '
+            '<a href="/authors/karim-benali/" rel="author">Karim Benali</a></p>') in page
+    three = signed.read("2024/10/b/index.html")
+    assert re.search(r"Par <a[^>]*>Jeanne Martin</a>, <a[^>]*>Karim Benali</a> et <a[^>]*>AFP</a>", three)
+    home = signed.read("index.html")
+    assert home.count('<p class="byline">') == 2  # C has no author, and no empty byline
+    header = signed.read("2024/10/c/index.html").split('<header class="article-header">')[1].split("</header>")[0]
+    assert 'class="byline"' not in header
+
+
+def test_an_english_article_is_signed_in_english(signed):
+    signed.write({"content/articles/e.md": article(title="E", date="2024-10-26", lang="en",
+                                                   authors="[Jeanne Martin, Karim Benali]")})
+    signed.build()
+    assert re.search(r"By <a[^>]*>Jeanne Martin</a> and <a[^>]*>Karim Benali</a>", signed.read("2024/10/e/index.html"))
+
+
+def test_each_author_has_a_page_and_a_feed(signed):
+    assert "2024/10/a/" in signed.read("authors/jeanne-martin/index.html")
+    feed = feedparser.parse(signed.read("authors/jeanne-martin/feed.xml"))
+    assert [entry.title for entry in feed.entries] == ["A", "B"]
+
+
+def test_structured_data_names_the_authors_as_people_with_their_pages(signed):
+    data = _json_ld(signed.read("2024/10/a/index.html"))
+    assert data["author"] == [
+        {"@type": "Person", "name": "Jeanne Martin", "url": "https://example.org/authors/jeanne-martin/"},
+        {"@type": "Person", "name": "Karim Benali", "url": "https://example.org/authors/karim-benali/"}]
+    unsigned = _json_ld(signed.read("2024/10/c/index.html"))
+    assert unsigned["author"] == [{"@type": "Organization", "name": "Test archive", "url": "https://example.org/"}]
+
+
+def test_feed_entries_carry_their_authors(signed):
+    feed = feedparser.parse(signed.read("feed.xml"))
+    by_title = {entry.title: entry for entry in feed.entries}
+    assert [author.name for author in by_title["A"].authors] == ["Jeanne Martin", "Karim Benali"]
+    assert by_title["A"].authors[0].href == "https://example.org/authors/jeanne-martin/"
+
+
+def test_authors_are_a_search_filter(signed):
+    assert 'data-pagefind-filter="author">Jeanne Martin</a>' in signed.read("2024/10/a/index.html")
+
+
+def test_only_one_taxonomy_can_sign_the_articles(site):
+    site.write({"site.toml": MINIMAL_CONFIG + AUTHORS + AUTHORS.replace('"authors"', '"signatures"'),
+                "content/articles/a.md": article()})
+    assert any("only one taxonomy can give the articles' bylines" in error for error in site.build_errors())
+
+
+def test_the_sample_articles_are_signed_by_the_newsroom(sample_build):
+    page = next(path.read_text() for path in sorted(sample_build.glob("2024/10/*/index.html"))
+                if "Elon Musk aurait de fréquentes discussions" in path.read_text())
+    assert "Par <a href=\"/authors/la-redaction/\" rel=\"author\">La rédaction</a>" in page
+    assert _json_ld(page)["author"][0]["name"] == "La rédaction"
