@@ -47,7 +47,10 @@ def test_article_json_ld_is_a_news_article(sample_build):
     assert data["@type"] == "NewsArticle"
     assert data["headline"].startswith("Elon Musk aurait")
     assert data["datePublished"] == "2024-10-25T09:00:00+02:00"
-    assert {"@type": "Person", "name": "Vladimir Poutine"} in data["about"]
+    assert {"@type": "Person", "name": "Vladimir Poutine",
+            "url": "https://example.org/people/vladimir-poutine/"} in data["about"]
+    assert data["author"] == [{"@type": "Organization", "name": "La rédaction",
+                               "url": "https://example.org/authors/la-redaction/"}]
 
 
 def test_sample_term_pages_exist_for_starlink_russia_and_twitter(sample_build):

@@ -91,3 +91,45 @@ def test_the_sample_articles_are_signed_by_the_newsroom(sample_build):
                 if "Elon Musk aurait de fréquentes discussions" in path.read_text())
     assert "Par <a href=\"/authors/la-redaction/\" rel=\"author\">La rédaction</a>" in page
     assert _json_ld(page)["author"][0]["name"] == "La rédaction"
+
+
+def test_an_author_page_shows_the_term_files_profile_and_carries_profile_page_data(signed):
+    signed.write({"content/authors/jeanne-martin.md": (
+        "---\ntitle: Jeanne Martin\nrole: Correspondante à Kyiv\naffiliation: L’Archive\n"
+        "same_as: [https://www.wikidata.org/wiki/Q1, https://mastodon.social/@jeanne]\nphoto: /images/jeanne.jpg\n"
+        "---\n\nJournaliste depuis 2010.\n"),
+        "static/images/jeanne.jpg": b"\xff\xd8\xff\xe0 photo",
+        "content/authors/afp.md": "---\ntitle: AFP\ntype: organization\n---\n\nAgence France-Presse.\n"})
+    result = signed.build()
+    assert result.warnings == []
+    page = signed.read("authors/jeanne-martin/index.html")
+    assert '<p class="term-role">Correspondante à Kyiv, L’Archive</p>' in page
+    assert '<a href="https://mastodon.social/@jeanne" rel="me noopener">mastodon.social</a>' in page
+    assert '<img class="term-photo" src="/images/jeanne.jpg" alt="Jeanne Martin" width="96" height="96">' in page
+    data = _json_ld(page)
+    assert data["@type"] == "ProfilePage" and data["mainEntity"] == {
+        "@type": "Person", "name": "Jeanne Martin", "url": "https://example.org/authors/jeanne-martin/",
+        "jobTitle": "Correspondante à Kyiv", "affiliation": {"@type": "Organization", "name": "L’Archive"},
+        "sameAs": ["https://www.wikidata.org/wiki/Q1", "https://mastodon.social/@jeanne"],
+        "image": "https://example.org/images/jeanne.jpg"}
+    authors = _json_ld(signed.read("2024/10/b/index.html"))["author"]
+    assert authors[0]["sameAs"][0] == "https://www.wikidata.org/wiki/Q1"
+    assert authors[2] == {"@type": "Organization", "name": "AFP", "url": "https://example.org/authors/afp/"}
+
+
+def test_a_person_mentioned_carries_person_data_from_the_term_file(signed):
+    signed.write({"content/articles/a.md": article(title="A", date="2024-10-25", people="[Elon Musk]"),
+                  "content/people/elon-musk.md": "---\ntitle: Elon Musk\nsame_as: [https://www.wikidata.org/wiki/Q317521]\n---\n"})
+    signed.build()
+    data = _json_ld(signed.read("people/elon-musk/index.html"))
+    assert data["@type"] == "Person" and data["sameAs"] == ["https://www.wikidata.org/wiki/Q317521"]
+    assert _json_ld(signed.read("2024/10/a/index.html"))["about"][0]["sameAs"] == ["https://www.wikidata.org/wiki/Q317521"]
+
+
+def test_a_broken_profile_link_is_a_located_error_and_a_missing_photo_a_warning(signed):
+    signed.write({"content/authors/karim-benali.md": "---\ntitle: Karim Benali\nsame_as: [mastodon.social/@karim]\n"
+                                                     "photo: /images/karim.jpg\n---\n"})
+    errors = signed.build_errors()
+    assert "content/authors/karim-benali.md:3:11: 'same_as' entry 'mastodon.social/@karim' is not a web address " \
+           "(give full profile URLs, e.g. https://www.wikidata.org/wiki/Q317521)" in errors
+    assert any("warning: photo /images/karim.jpg is not a file of static/" in error for error in errors)

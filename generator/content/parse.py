@@ -30,7 +30,7 @@ from generator.content.frontmatter import (
 )
 from generator.content.markdown import MarkdownTimeout, RenderedMarkdown, html_to_text, render_markdown, shorten
 from generator.content.schema import ARTICLE_SCHEMA, front_matter_keys
-from generator.content.values import Citation, Image, Source
+from generator.content.values import Citation, Image, Profile, Source
 from generator.errors import ContentError, SourceError, did_you_mean
 from generator.site.model import Article, StandalonePage, TermFile, with_keys
 from generator.text import clean_field, control_character, slugify
@@ -38,7 +38,8 @@ from generator.text import clean_field, control_character, slugify
 _LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
 PAGE_FIELDS = ("title", "slug", "lang", "summary", "menu", "weight", "draft")
-TERM_FIELDS = ("title", "description", "aliases", "homepage")
+TERM_FIELDS = ("title", "description", "aliases", "homepage", "role", "affiliation", "same_as", "photo", "type")
+_TERM_TYPES = ("person", "organization")
 
 
 class _Fields:
@@ -245,6 +246,7 @@ def parse_term_file(source: Source, config: Config,
     if homepage:
         homepage = reader.get("homepage", lambda node, name: check_url(to_text(node, name), node, name), default="")
     names = reader.get("aliases", to_names, default=())
+    profile = _profile(reader, config)
     body = _body(reader, front, config)
     if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
@@ -257,7 +259,30 @@ def parse_term_file(source: Source, config: Config,
         aliases=tuple(clean_field(name) for name, _ in names),
         homepage=homepage,
         body_html=body.html,
+        profile=profile,
     ), reader.problems
+
+
+def _profile(reader: _Fields, config: Config) -> Profile:
+    """An author's or a person's profile: role, affiliation, profile links, photo, person or organisation."""
+    same_as = []
+    for url, node in reader.get("same_as", to_names, default=()):
+        if not re.match(r"^https?://[^/\s]+\.[^/\s]+", url):
+            reader.problems.append(reader.front.error(reader.source_path, FieldError(
+                f"'same_as' entry {url!r} is not a web address", node,
+                "give full profile URLs, e.g. https://www.wikidata.org/wiki/Q317521")).error)
+        else:
+            same_as.append(url)
+    kind = reader.get("type", to_text, default="person").strip().lower()
+    if kind not in _TERM_TYPES:
+        reader.problem(f"'type' must be person or organization, not {kind!r}", "type")
+    photo = reader.get("photo", lambda node, name: check_url(to_text(node, name), node, name), default="")
+    if photo.startswith("/") and not (config.root / "static" / photo.lstrip("/")).is_file():
+        reader.problem(f"photo {photo} is not a file of static/", "photo",
+                       f"put the photo at static{photo}, or correct the path", "warning")
+    return Profile(role=clean_field(reader.get("role", to_text, default="")),
+                   affiliation=clean_field(reader.get("affiliation", to_text, default="")),
+                   same_as=tuple(same_as), photo=photo, organization=kind == "organization")
 
 
 # --- Field helpers ---------------------------------------------------------------------------------------

@@ -57,3 +57,15 @@ class StaticFile:
     @property
     def display_path(self) -> str:
         return "static/" + self.relative
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who a term is, when it is a person or an organisation (an author, a person mentioned), from its
+    term file: shown on its page and in structured data."""
+
+    role: str = ""  # job title: "Correspondante à Kyiv"
+    affiliation: str = ""
+    same_as: tuple[str, ...] = ()  # profile URLs: Wikidata, Mastodon, Bluesky, a personal site
+    photo: str = ""  # a URL or a path on the site (/images/jeanne.jpg, a file of static/)
+    organization: bool = False  # an agency or a newsroom rather than a person

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import jinja2
 from babel import Locale, UnknownLocaleError
@@ -13,6 +14,7 @@ from babel.dates import format_date, format_datetime, get_month_names
 from markupsafe import Markup
 
 from generator.config import Config
+from generator.content.values import Profile
 from generator.site.urls import absolute_url, rebase_links
 
 if TYPE_CHECKING:
@@ -107,7 +109,25 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
         """A body's HTML (sanitised when parsed) with its root-relative links under the base path."""
         return Markup(rebase_links(str(html), config.base_path))
 
+    def entity(term) -> dict:
+        """A term (a link to it, or its page's term) as a schema.org Person or Organization."""
+        profile = term.profile
+        data = {"@type": "Organization" if profile.organization else "Person", "name": term.name,
+                "url": absolute_url(config, term.url)}
+        if profile.role:
+            data["jobTitle"] = profile.role
+        if profile.affiliation:
+            data["affiliation"] = {"@type": "Organization", "name": profile.affiliation}
+        if profile.same_as:
+            data["sameAs"] = list(profile.same_as)
+        if profile.photo:
+            data["image"] = profile.photo if profile.photo.startswith("http") else absolute_url(
+                config, config.base_path + profile.photo.lstrip("/"))
+        return data
+
     environment.filters.update(
+        entity=entity,
+        host=lambda url: urlsplit(url).netloc.removeprefix("www.") or url,
         site_links=site_links,
         date=date,
         date_text=date_text,
@@ -118,4 +138,4 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
         absolute=lambda url: absolute_url(config, url),
         plural=plural,
     )
-    environment.globals.update(t=translate, asset=asset, theme_params=theme.params)
+    environment.globals.update(t=translate, asset=asset, theme_params=theme.params, no_profile=Profile())

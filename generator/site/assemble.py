@@ -27,6 +27,7 @@ from generator.site.model import (
     ArticleSummary,
     ArticleView,
     Period,
+    Profile,
     Site,
     StandalonePage,
     StaticFile,
@@ -178,7 +179,9 @@ def _summary(config: Config, article: Article, url: str, resolvers: dict[str, _R
         for slug in slugs:
             key = (taxonomy.name, slug)
             if key not in term_refs:
-                term_refs[key] = TermRef(names[key], term_url(config, taxonomy, slug), slug)
+                term_file = resolver.by_key.get(slug)
+                term_refs[key] = TermRef(names[key], term_url(config, taxonomy, slug), slug,
+                                         term_file.profile if term_file else Profile())
             refs.append(term_refs[key])
         terms[taxonomy.name] = tuple(refs)
     return summarize(article, url, article.date > now, terms)
@@ -213,6 +216,7 @@ def _term(config: Config, taxonomy: Taxonomy, slug: str, name: str, term_file: T
         homepage=term_file.homepage if term_file else "",
         articles=tuple(articles),
         source_path=term_file.source_path if term_file else "",
+        profile=term_file.profile if term_file else Profile(),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from generator.content.bodies import StoredHtml
+from generator.content.values import Profile
 from generator.site.model import ArticleSummary, ArticleView
 
 
@@ -104,6 +105,7 @@ class TermInfo:
     homepage: str
     count: int
     feed_url: str | None
+    profile: Profile = Profile()
 
 
 @dataclass(frozen=True)

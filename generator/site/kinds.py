@@ -168,7 +168,7 @@ def term_origin(taxonomy: Taxonomy, term: Term) -> str:
 def term_info(config: Config, taxonomy: Taxonomy, term: Term) -> TermInfo:
     has_feed = config.feeds.enabled and taxonomy.feed and bool(term.articles)
     return TermInfo(term.name, term.slug, term.url, term.description, term.body_html, term.homepage,
-                    len(term.articles), feed_url(term.url) if has_feed else None)
+                    len(term.articles), feed_url(term.url) if has_feed else None, term.profile)
 
 
 def _term_entries(planning: Planning) -> Iterator[SitemapEntry]:

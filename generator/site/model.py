@@ -12,7 +12,14 @@ from functools import cached_property
 from typing import Any
 
 from generator.content.schema import ARTICLE_SCHEMA, LIST_FIELDS, PAGE_FIELDS
-from generator.content.values import Citation, Heading, Image, Source, StaticFile  # noqa: F401 - the model's values
+from generator.content.values import (  # noqa: F401 - the model's values
+    Citation,
+    Heading,
+    Image,
+    Profile,
+    Source,
+    StaticFile,
+)
 
 
 def _frozen_class(name: str, doc: str, attributes: list[tuple]) -> type:
@@ -48,6 +55,7 @@ class TermFile:
     aliases: tuple[str, ...]
     homepage: str
     body_html: str
+    profile: Profile = Profile()
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class TermRef:
     name: str
     url: str
     slug: str
+    profile: Profile = Profile()  # for structured data: an author's profiles, an agency
 
 
 # --- Articles as pages show them: made from the schema ----------------------------------------------
@@ -142,10 +151,11 @@ class Term:
     homepage: str
     articles: tuple[ArticleSummary, ...]
     source_path: str = ""
+    profile: Profile = Profile()
 
     @property
     def ref(self) -> TermRef:
-        return TermRef(self.name, self.url, self.slug)
+        return TermRef(self.name, self.url, self.slug, self.profile)
 
 
 @dataclass(frozen=True)
