@@ -38,6 +38,7 @@ lang: fr
 summary: "Un chapeau de deux phrases, montré dans les listes, les flux et les moteurs de recherche."
 slug: premier-article              # l'adresse : /{year}/{month}/premier-article/
 authors: [La rédaction]            # la signature : « Par ... », une page par auteur
+# location: Kyiv                   # le lieu du reportage, affiché avec la date
 topics: [Exemple]                  # thèmes : une page par thème, /topics/exemple/
 people: []                         # personnes citées
 sources:                           # sources : un nom, ou une citation complète
@@ -79,6 +80,7 @@ lang: en
 summary: "A two-sentence standfirst, shown in lists, feeds and search engines."
 slug: first-article                # its address: /{year}/{month}/first-article/
 authors: [The newsroom]            # the byline: "By ...", one page per author
+# location: Kyiv                   # where it was reported from, shown with the date
 topics: [Example]                  # one page per topic: /topics/example/
 people: []                         # people the article is about
 sources:                           # a name, or a full citation

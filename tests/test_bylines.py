@@ -133,3 +133,10 @@ def test_a_broken_profile_link_is_a_located_error_and_a_missing_photo_a_warning(
     assert "content/authors/karim-benali.md:3:11: 'same_as' entry 'mastodon.social/@karim' is not a web address " \
            "(give full profile URLs, e.g. https://www.wikidata.org/wiki/Q317521)" in errors
     assert any("warning: photo /images/karim.jpg is not a file of static/" in error for error in errors)
+
+
+def test_a_dateline_place_is_shown_with_the_date(signed):
+    signed.write({"content/articles/a.md": article(title="A", date="2024-10-25", location="Kyiv",
+                                                   authors="[Jeanne Martin]")})
+    signed.build()
+    assert '<span class="dateline-place">Kyiv</span>, <time datetime="2024-10-25' in signed.read("2024/10/a/index.html")

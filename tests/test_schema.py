@@ -32,6 +32,7 @@ FIELD_EDITS: dict[str, dict[str, str]] = {
     "updated": {"updated": "2024-11-02"},
     "lang": {"lang": "en"},
     "summary": {"summary": "Résumé deux"},
+    "location": {"location": "Kyiv"},
     "slug": {"slug": "autre-sujet"},
     "citations": {"sources": '[{name: Le Monde, url: "https://www.lemonde.fr/a", title: "Un titre"}]'},
     "terms": {"topics": "[Russie]"},

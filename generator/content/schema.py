@@ -151,6 +151,8 @@ ARTICLE_SCHEMA: tuple[ArticleField, ...] = (
     ArticleField("lang", str, lambda field: field.language(), Shown.LISTS,
                  scaffold=lambda new: (f"lang: {new.lang}",)),
     ArticleField("summary", str, _summary, Shown.LISTS, scaffold=lambda new: ('summary: ""',)),
+    # The dateline's place ("Kyiv"): where the article was reported from, shown with its date.
+    ArticleField("location", str, lambda field: clean_field(field.text()), Shown.PAGE),
     ArticleField("slug", str, _slug, Shown.NOWHERE, structural=True),
     ArticleField("citations", tuple[Citation, ...], lambda field: field.citations(), Shown.PAGE,
                  keys=("sources",)),
