@@ -367,8 +367,13 @@ def test_the_18f_blog_builds_by_configuration_alone(tmp_path):
     # One post has a key that is really a paragraph of HTML: a warning naming its line, not a failure.
     assert [w.line for w in result.warnings] == [11]
     assert len(result.site.articles) == 509
-    assert len(result.site.terms["people"]) > 100
+    assert len(result.site.terms["authors"]) > 100
     assert (root / "output/2014/03/19/hello-world-we-are-18f/index.html").is_file()
+    # The posts' author handles sign them: bylines, author pages and feeds, by configuration alone.
+    assert (root / "output/authors/melody/index.html").is_file() and (root / "output/authors/melody/feed.xml").is_file()
+    signed = [path for path in (root / "output").glob("20*/*/*/*/index.html")
+              if '<a href="/authors/melody/" rel="author">melody</a>' in path.read_text(encoding="utf-8")]
+    assert len(signed) >= 5
     broken = find_broken_links(root / "output", "https://18f.example.org/")
     # Links inside the posts' own bodies point at pages of the old site that this corpus does not hold.
     assert [b for b in broken if not b.page.startswith(("20", "page/"))] == []
@@ -388,10 +393,11 @@ singular = "Tag"
 field = "tags"
 
 [[taxonomies]]
-name = "people"
+name = "authors"
 title = "Authors"
 singular = "Author"
 field = "authors"
+byline = true
 
 [front_matter]
 aliases = { summary = ["excerpt", "description"], aliases = "redirect_from" }
