@@ -30,6 +30,9 @@ class Taxonomy:
     feed: bool
     filter: str = ""  # search filter and deep-link parameter: /search/?topic=Starlink
     byline: bool = False  # its terms sign the article: shown as "Par ...", the feeds' and JSON-LD's authors
+    # A free-text field (a migrated archive's "by: Jeanne Martin, à Kyiv et Karim Benali") split into names:
+    separators: tuple[str, ...] = ()  # e.g. (";", " & ", " et ", " and ")
+    drop_roles: bool = False  # "Name, role" gives "Name"
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,8 @@ _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
     "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check", "markdown",
 }
-_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter", "byline"}
+_TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter", "byline",
+                  "separators", "drop_roles"}
 _FEED_KEYS = {f.name for f in fields(FeedConfig)}
 _FRONT_MATTER_KEYS = {f.name for f in fields(FrontMatterConfig)}
 _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
@@ -367,10 +371,20 @@ def _taxonomies(raw: dict, checker: _Checker) -> tuple[Taxonomy, ...]:
             feed=checker.typed(entry, "feed", bool, True),
             filter=_filter_key(entry, name, checker),
             byline=checker.typed(entry, "byline", bool, False),
+            separators=_separators(entry, checker),
+            drop_roles=checker.typed(entry, "drop_roles", bool, False),
         ))
     checker.enter("taxonomies")
     _check_unique(taxonomies, checker)
     return tuple(taxonomies)
+
+
+def _separators(entry: dict, checker: _Checker) -> tuple[str, ...]:
+    separators = checker.typed(entry, "separators", list, [])
+    if not all(isinstance(item, str) and item.strip(" ") for item in separators):
+        checker.error("separators", "'separators' must be a list of texts such as [\";\", \" & \", \" et \"]")
+        return ()
+    return tuple(separators)
 
 
 def _filter_key(entry: dict, name: str, checker: _Checker) -> str:

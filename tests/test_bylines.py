@@ -140,3 +140,24 @@ def test_a_dateline_place_is_shown_with_the_date(signed):
                                                    authors="[Jeanne Martin]")})
     signed.build()
     assert '<span class="dateline-place">Kyiv</span>, <time datetime="2024-10-25' in signed.read("2024/10/a/index.html")
+
+
+def test_a_free_text_byline_is_split_into_authors_by_configuration(site):
+    config = MINIMAL_CONFIG + AUTHORS.replace('field = "authors"', 'field = "by"') + \
+        'separators = [";", " & ", " et ", " and "]\ndrop_roles = true\n'
+    site.write({"site.toml": config,
+                "content/articles/a.md": article(title="A", date="2024-10-25",
+                                                 by='"Jeanne Martin, correspondante à Kyiv et Karim Benali"'),
+                "content/articles/b.md": article(title="B", date="2024-10-20", by='"Rob Pike, for the Go team"'),
+                "content/articles/c.md": article(title="C", date="2024-10-10", by='"jeanne martin & AFP; Rob Pike"')})
+    result = site.build()
+    assert result.warnings == []
+    authors = {term.name: len(term.articles) for term in result.site.terms["authors"]}
+    # Case and accent variants are one author (the spelling most articles use), roles are left out.
+    assert authors == {"Jeanne Martin": 2, "Karim Benali": 1, "Rob Pike": 2, "AFP": 1}
+    assert re.search(r"Par <a[^>]*>Jeanne Martin</a> et <a[^>]*>Karim Benali</a>", site.read("2024/10/a/index.html"))
+
+
+def test_without_separators_a_byline_with_commas_is_still_an_error(site):
+    site.write({"site.toml": MINIMAL_CONFIG + AUTHORS, "content/articles/a.md": article(authors='"A, B"')})
+    assert any("'authors' is one text containing commas" in error for error in site.build_errors())

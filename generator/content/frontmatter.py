@@ -221,13 +221,14 @@ def _offset(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def to_names(node: yaml.Node, name: str) -> tuple[tuple[str, yaml.Node], ...]:
-    """A list of names. A lone name is a one-item list; a lone text with commas is ambiguous and refused."""
+def to_names(node: yaml.Node, name: str, commas: bool = False) -> tuple[tuple[str, yaml.Node], ...]:
+    """A list of names. A lone name is a one-item list; a lone text with commas is ambiguous and refused,
+    unless `commas` (a free-text byline that the site's configuration splits itself)."""
     if isinstance(node, yaml.ScalarNode):
         text = to_text(node, name).strip()
         if not text:
             return ()
-        if "," in text:
+        if "," in text and not commas:
             parts = ", ".join(part.strip() for part in text.split(",") if part.strip())
             raise FieldError(f"'{name}' is one text containing commas: {text!r}", node,
                              f"write a list instead: {name}: [{parts}]")

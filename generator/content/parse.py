@@ -139,8 +139,8 @@ class FieldInput:
     def date_text(self, text: str) -> datetime:
         return parse_datetime_text(text, self.config.tz, None, self.key)
 
-    def names(self, key: str | None = None) -> list[str]:
-        return [name for name, _ in self.reader.get(key or self.key, to_names, default=())]
+    def names(self, key: str | None = None, commas: bool = False) -> list[str]:
+        return [name for name, _ in self.reader.get(key or self.key, to_names, commas, default=())]
 
     def citations(self) -> tuple[Citation, ...]:
         return self.reader.get(self.key, _citations, default=())

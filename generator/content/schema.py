@@ -127,7 +127,9 @@ def _terms(field: FieldInput) -> dict[str, tuple[str, ...]]:
         if taxonomy.field == "sources":
             names = [citation.name for citation in field.values["citations"]]
         else:
-            names = [clean_field(name) for name in field.names(taxonomy.field)]
+            splits = bool(taxonomy.separators) or taxonomy.drop_roles
+            names = [clean_field(name) for text in field.names(taxonomy.field, commas=splits)
+                     for name in split_names(text, taxonomy.separators, taxonomy.drop_roles)]
         unique: dict[str, str] = {}
         for name in names:
             if name and slugify(name):
@@ -136,6 +138,17 @@ def _terms(field: FieldInput) -> dict[str, tuple[str, ...]]:
                 field.problem(f"{taxonomy.field} entry {name!r} has no letters or digits", key=taxonomy.field)
         terms[taxonomy.name] = tuple(unique.values())
     return terms
+
+
+def split_names(text: str, separators: tuple[str, ...], drop_roles: bool) -> list[str]:
+    """The names of a free-text byline ("Jeanne Martin, à Kyiv et Karim Benali"): split at the site's
+    `separators`; with `drop_roles`, only the name of "Name, role" is kept ("Rob Pike, for the Go team")."""
+    parts = [text]
+    for separator in separators:
+        parts = [piece for part in parts for piece in part.split(separator)]
+    if drop_roles:
+        parts = [part.split(",", 1)[0] for part in parts]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def _scaffold_terms(new: Scaffold) -> tuple[str, ...]:
