@@ -65,6 +65,8 @@ def test_structured_data_names_the_authors_as_people_with_their_pages(signed):
     assert data["author"] == [
         {"@type": "Person", "name": "Jeanne Martin", "url": "https://example.org/authors/jeanne-martin/"},
         {"@type": "Person", "name": "Karim Benali", "url": "https://example.org/authors/karim-benali/"}]
+    assert '<meta property="article:author" content="https://example.org/authors/karim-benali/">' in \
+        signed.read("2024/10/a/index.html")
     unsigned = _json_ld(signed.read("2024/10/c/index.html"))
     assert unsigned["author"] == [{"@type": "Organization", "name": "Test archive", "url": "https://example.org/"}]
 
