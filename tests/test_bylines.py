@@ -157,7 +157,8 @@ def test_a_free_text_byline_is_split_into_authors_by_configuration(site):
     authors = {term.name: len(term.articles) for term in result.site.terms["authors"]}
     # Case and accent variants are one author (the spelling most articles use), roles are left out.
     assert authors == {"Jeanne Martin": 2, "Karim Benali": 1, "Rob Pike": 2, "AFP": 1}
-    assert re.search(r"Par <a[^>]*>Jeanne Martin</a> et <a[^>]*>Karim Benali</a>", site.read("2024/10/a/index.html"))
+    assert re.search(r"Par <a[^>]*>Jeanne Martin</a><span class=\"byline-role\">, correspondante à Kyiv</span> et "
+                     r"<a[^>]*>Karim Benali</a>", site.read("2024/10/a/index.html"))
 
 
 def test_without_separators_a_byline_with_commas_is_still_an_error(site):

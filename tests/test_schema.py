@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import NOW, ROOT, Site, article, build_site
+from conftest import MINIMAL_CONFIG, NOW, ROOT, Site, article, build_site
 
 from generator.content.schema import ARTICLE_SCHEMA, STRUCTURAL_FIELDS, Shown
 from generator.options import BuildOptions
@@ -23,6 +23,7 @@ from generator.report import RecordingReporter
 _LONG = " ".join(["mot"] * 700)
 _BASE = {"title": "Titre un", "date": "2024-10-05", "slug": "sujet", "lang": "fr", "summary": "Résumé un",
          "topics": "[Starlink]", "people": "[Elon Musk]", "sources": "[Le Monde]", "draft": "false",
+         "authors": '"Jeanne Martin, reporter"',
          "body": "Premier paragraphe.\n\n## Partie\n\nSuite du texte."}
 
 # Field name -> the front matter (or body) of the edited article after the edit; before it is _BASE.
@@ -36,6 +37,7 @@ FIELD_EDITS: dict[str, dict[str, str]] = {
     "slug": {"slug": "autre-sujet"},
     "citations": {"sources": '[{name: Le Monde, url: "https://www.lemonde.fr/a", title: "Un titre"}]'},
     "terms": {"topics": "[Russie]"},
+    "byline_roles": {"authors": '"Jeanne Martin, rédactrice"'},
     "image": {"image": '{src: /images/b.jpg, alt: "Une antenne"}'},
     "aliases": {"aliases": "[/2019/05/ancien-sujet/]"},
     "draft": {"draft": "true"},
@@ -44,6 +46,18 @@ FIELD_EDITS: dict[str, dict[str, str]] = {
     "word_count": {"body": "Premier paragraphe.\n\n## Partie\n\nSuite du texte, plus longue de quatre mots."},
     "reading_minutes": {"body": "Premier paragraphe.\n\n## Partie\n\n" + _LONG},
 }
+
+# A byline taxonomy for a migrated free-text field: the byline_roles field has something to show.
+_AUTHORS = """
+[[taxonomies]]
+name = "authors"
+title = "Auteurs"
+singular = "Auteur"
+field = "authors"
+byline = true
+separators = [" et "]
+drop_roles = true
+"""
 
 _PREVIEW = {"base_url": "http://127.0.0.1:8000/", "drafts": True, "future": True, "preview": True}
 
@@ -55,6 +69,7 @@ def _text(**changes: str) -> str:
 
 def _small_site(site: Site) -> Site:
     """Six articles around the edited one: neighbours, shared terms, lists and feeds that show it."""
+    site.write({"site.toml": MINIMAL_CONFIG + _AUTHORS})
     for number in range(6):
         site.write({f"content/articles/n{number}.md": article(
             title=f"Voisin {number}", date=f"2024-10-{number * 4 + 2:02d}", topics="[Starlink]",

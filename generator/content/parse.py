@@ -139,7 +139,15 @@ class FieldInput:
     def date_text(self, text: str) -> datetime:
         return parse_datetime_text(text, self.config.tz, None, self.key)
 
-    def names(self, key: str | None = None, commas: bool = False) -> list[str]:
+    def names(self, key: str | None = None, commas: bool = False, quiet: bool = False) -> list[str]:
+        """The list of names under `key` (the field's own by default); `quiet`: a problem with it is
+        another field's to report (the same key read twice)."""
+        if quiet:
+            node = self.reader.fields.get(key or self.key)
+            try:
+                return [name for name, _ in to_names(node, key or self.key, commas)] if node is not None else []
+            except FieldError:
+                return []
         return [name for name, _ in self.reader.get(key or self.key, to_names, commas, default=())]
 
     def citations(self) -> tuple[Citation, ...]:

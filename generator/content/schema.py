@@ -151,6 +151,25 @@ def split_names(text: str, separators: tuple[str, ...], drop_roles: bool) -> lis
     return [part.strip() for part in parts if part.strip()]
 
 
+def _byline_keys(config: Config) -> tuple[str, ...]:
+    return tuple(taxonomy.field for taxonomy in config.taxonomies if taxonomy.byline)
+
+
+def _byline_roles(field: FieldInput) -> tuple[tuple[str, str], ...]:
+    """(name, role) for each author of a free-text byline whose role the site drops from the name
+    ("Jeanne Martin, correspondante à Kyiv"): the byline shows the role beside the name."""
+    taxonomy = next((t for t in field.config.taxonomies if t.byline and t.drop_roles), None)
+    if taxonomy is None:
+        return ()
+    roles = []
+    for text in field.names(taxonomy.field, commas=True, quiet=True):  # the terms report its problems
+        for part in split_names(text, taxonomy.separators, drop_roles=False):
+            name, _, role = part.partition(",")
+            if clean_field(role):
+                roles.append((clean_field(name), clean_field(role)))
+    return tuple(roles)
+
+
 def _scaffold_terms(new: Scaffold) -> tuple[str, ...]:
     return tuple(f"{taxonomy.field}: []" for taxonomy in new.config.taxonomies)
 
@@ -171,6 +190,7 @@ ARTICLE_SCHEMA: tuple[ArticleField, ...] = (
                  keys=("sources",)),
     ArticleField("terms", dict[str, tuple[str, ...]], _terms, Shown.LISTS, structural=True, keys=_taxonomy_keys,
                  scaffold=_scaffold_terms),
+    ArticleField("byline_roles", tuple[tuple[str, str], ...], _byline_roles, Shown.PAGE, keys=_byline_keys),
     ArticleField("image", Image | None, lambda field: field.image(), Shown.LISTS),
     ArticleField("aliases", tuple[str, ...], lambda field: field.paths(), Shown.PAGE, structural=True),
     ArticleField("draft", bool, lambda field: field.bool(), Shown.LISTS, structural=True,
