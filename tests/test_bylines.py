@@ -164,3 +164,19 @@ def test_a_free_text_byline_is_split_into_authors_by_configuration(site):
 def test_without_separators_a_byline_with_commas_is_still_an_error(site):
     site.write({"site.toml": MINIMAL_CONFIG + AUTHORS, "content/articles/a.md": article(authors='"A, B"')})
     assert any("'authors' is one text containing commas" in error for error in site.build_errors())
+
+
+def test_handles_and_other_spellings_map_onto_an_author_through_its_term_file(site):
+    site.write({"site.toml": MINIMAL_CONFIG + AUTHORS,
+                "content/authors/melody.md": "---\ntitle: Melody\naliases: [M. (18F)]\n---\n\nDesigner.\n",
+                "content/articles/a.md": article(title="A", date="2024-10-25", authors="[melody]"),
+                "content/articles/b.md": article(title="B", date="2024-10-20", authors='["M. (18F)"]')})
+    result = site.build()
+    (author,) = result.site.terms["authors"]
+    assert (author.name, author.url, len(author.articles)) == ("Melody", "/authors/melody/", 2)
+    assert re.search(r'Par <a href="/authors/melody/" rel="author">Melody</a>', site.read("2024/10/b/index.html"))
+
+
+def test_an_author_name_without_letters_or_digits_is_a_located_error(site):
+    site.write({"site.toml": MINIMAL_CONFIG + AUTHORS, "content/articles/a.md": article(authors="['—']")})
+    assert "content/articles/a.md:4:1: authors entry '—' has no letters or digits" in site.build_errors()
