@@ -250,7 +250,7 @@ def apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
     """Command-line flags win over the file; `None` means "not given"."""
     given = {key: value for key, value in overrides.items() if value is not None}
     if "base_url" in given:
-        given["base_url"] = _normalise_base_url(given["base_url"])
+        given["base_url"] = normalise_base_url(given["base_url"])
         if given["base_url"] is None:
             raise UsageError(f"--base-url: invalid base URL {overrides['base_url']!r} (use an absolute http(s) URL "
                              "such as https://example.org/archive/)")
@@ -270,7 +270,7 @@ def require_base_url(config: Config) -> None:
                                        'add base_url = "https://example.org/" to site.toml, or pass --base-url')])
 
 
-def _normalise_base_url(url: str) -> str | None:
+def normalise_base_url(url: str) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         return None
@@ -283,7 +283,7 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
     title = checker.typed(raw, "title", str, "")
     if not title.strip():
         checker.error("title", "'title' is required", 'add title = "My archive" to site.toml')
-    base_url = _normalise_base_url(checker.typed(raw, "base_url", str, "http://localhost/"))
+    base_url = normalise_base_url(checker.typed(raw, "base_url", str, "http://localhost/"))
     if base_url is None:
         checker.error("base_url", f"invalid base_url {raw.get('base_url')!r}",
                       "use an absolute http(s) URL such as https://example.org/")

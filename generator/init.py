@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from generator.config import _normalise_base_url
+from generator.config import normalise_base_url
 from generator.errors import UsageError
 
 
@@ -199,7 +199,7 @@ def init_site(target: Path, now: datetime, title: str | None = None, lang: str =
         raise UsageError(f"{target} is not empty: init writes a new site into an empty or new folder")
     if lang not in ("fr", "en"):
         raise UsageError(f"--lang {lang!r}: choose fr or en")
-    url = _normalise_base_url(base_url or "https://example.org/")
+    url = normalise_base_url(base_url or "https://example.org/")
     if url is None:
         raise UsageError(f"--base-url {base_url!r}: use an absolute http(s) URL such as https://example.org/")
     words = _FR if lang == "fr" else _EN

@@ -52,6 +52,17 @@ feed = false
 """
 
 
+# A taxonomy that signs the articles (append it to MINIMAL_CONFIG).
+AUTHORS_TAXONOMY = """
+[[taxonomies]]
+name = "authors"
+title = "Auteurs"
+singular = "Auteur"
+field = "authors"
+byline = true
+"""
+
+
 def article(title: str = "Un article", date: str = "2024-10-25", body: str = "Un paragraphe.", **fields) -> str:
     """Markdown with front matter; extra fields are written as YAML lines (values verbatim)."""
     lines = [f"title: {title}", f"date: {date}"] + [f"{key}: {value}" for key, value in fields.items()]

@@ -8,16 +8,9 @@ import re
 
 import feedparser
 import pytest
-from conftest import MINIMAL_CONFIG, article
+from conftest import AUTHORS_TAXONOMY, MINIMAL_CONFIG, article
 
-AUTHORS = '''
-[[taxonomies]]
-name = "authors"
-title = "Auteurs"
-singular = "Auteur"
-field = "authors"
-byline = true
-'''
+AUTHORS = AUTHORS_TAXONOMY
 
 
 @pytest.fixture

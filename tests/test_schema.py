@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_CONFIG, NOW, ROOT, Site, article, build_site
+from conftest import AUTHORS_TAXONOMY, MINIMAL_CONFIG, NOW, ROOT, Site, article, build_site
 
 from generator.content.schema import ARTICLE_SCHEMA, STRUCTURAL_FIELDS, Shown
 from generator.options import BuildOptions
@@ -48,16 +48,7 @@ FIELD_EDITS: dict[str, dict[str, str]] = {
 }
 
 # A byline taxonomy for a migrated free-text field: the byline_roles field has something to show.
-_AUTHORS = """
-[[taxonomies]]
-name = "authors"
-title = "Auteurs"
-singular = "Auteur"
-field = "authors"
-byline = true
-separators = [" et "]
-drop_roles = true
-"""
+_AUTHORS = AUTHORS_TAXONOMY + 'separators = [" et "]\ndrop_roles = true\n'
 
 _PREVIEW = {"base_url": "http://127.0.0.1:8000/", "drafts": True, "future": True, "preview": True}
 

@@ -29,11 +29,11 @@ from generator.content.frontmatter import (
     to_text,
 )
 from generator.content.markdown import MarkdownTimeout, RenderedMarkdown, html_to_text, render_markdown, shorten
-from generator.content.schema import ARTICLE_SCHEMA, front_matter_keys
+from generator.content.schema import ARTICLE_SCHEMA, front_matter_keys, slug_of
 from generator.content.values import Citation, Image, Profile, Source
 from generator.errors import ContentError, SourceError, did_you_mean
 from generator.site.model import Article, StandalonePage, TermFile, with_keys
-from generator.text import clean_field, control_character, slugify
+from generator.text import clean_field, slugify
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
@@ -319,17 +319,10 @@ def _language(reader: _Fields, config: Config, key: str = "lang") -> str:
 
 
 def _page_slug(reader: _Fields, title: str, fallback: str) -> str:
-    given = reader.get("slug", to_text, default="")
-    if control_character(given):
-        reader.problem(f"'slug' contains the control character {control_character(given)}", "slug",
-                       "write the slug with letters, digits and hyphens only, e.g. 'my-page'")
-        return "untitled"
-    if given.strip():
-        slug = slugify(given)
-        if not slug:
-            reader.problem(f"'slug' {given!r} has no letters or digits", "slug", "use e.g. 'my-article'")
-        return slug
-    return slugify(title) or slugify(fallback) or "untitled"
+    slug, problem = slug_of(reader.get("slug", to_text, default=""), (title, fallback), "my-page")
+    if problem:
+        reader.problem(problem[0], "slug", problem[1])
+    return slug
 
 
 def _citations(node: yaml.Node, name: str) -> tuple[Citation, ...]:

@@ -102,18 +102,24 @@ def _summary(field: FieldInput) -> str:
     return field.plain(clean_field(field.text())) or field.lead
 
 
-def _slug(field: FieldInput) -> str:
-    given = field.text()
-    if control_character(given):
-        field.problem(f"'slug' contains the control character {control_character(given)}",
-                      hint="write the slug with letters, digits and hyphens only, e.g. 'my-article'")
-        return "untitled"
+def slug_of(given: str, fallbacks: tuple[str, ...], example: str) -> tuple[str, tuple[str, str] | None]:
+    """The slug of an article or a page: the given one, else the first fallback (title, file name) that
+    gives one; with the (message, hint) of a problem with the given one, or None."""
+    control = control_character(given)
+    if control:
+        return "untitled", (f"'slug' contains the control character {control}",
+                            f"write the slug with letters, digits and hyphens only, e.g. '{example}'")
     if given.strip():
         slug = slugify(given)
-        if not slug:
-            field.problem(f"'slug' {given!r} has no letters or digits", hint="use e.g. 'my-article'")
-        return slug
-    return slugify(field.values["title"]) or slugify(field.file_slug or field.stem) or "untitled"
+        return slug, None if slug else (f"'slug' {given!r} has no letters or digits", "use e.g. 'my-article'")
+    return next((slug for text in fallbacks if (slug := slugify(text))), "untitled"), None
+
+
+def _slug(field: FieldInput) -> str:
+    slug, problem = slug_of(field.text(), (field.values["title"], field.file_slug or field.stem), "my-article")
+    if problem:
+        field.problem(problem[0], hint=problem[1])
+    return slug
 
 
 def _taxonomy_keys(config: Config) -> tuple[str, ...]:
