@@ -354,12 +354,12 @@ def _search_hook(config: Config, output: Path, search_pages: list[SearchPage], o
                  reporter: Reporter, result: BuildResult):
     """What the writer runs on the new tree before it goes live (Pagefind), and whether the live index is
     stale even if no page changed; (None, False) without search."""
-    from generator.output.search import bundle_is_current, index_search, plan_shards
+    from generator.output.search import index_search, is_current
 
     if not (options.search and config.search.enabled):
         return None, False
     live_bundle = output / SEARCH_DIR
-    stale = not bundle_is_current(live_bundle, plan_shards(search_pages, config.search.shard_size))
+    stale = not is_current(config, live_bundle, search_pages, config.root / ".cache")
 
     def index(tree: Path, in_place: bool) -> None:
         with reporter.stage("search"):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from generator.cache import code_version, files_digest
 from generator.config import Config
 from generator.errors import SourceError
-from generator.output.search import SEARCH_DIR, bundle_is_complete
+from generator.output.search_layout import SEARCH_DIR, bundle_is_complete
 from generator.output.state import OutputState
 from generator.output.write import MARKER, WriteReport, journal_path, staging_dir
 from generator.render.theme import Theme, theme_files

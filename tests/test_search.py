@@ -12,7 +12,8 @@ import pytest
 from conftest import NOW, ROOT, article, build_site, build_with_search
 
 from generator.config import load_config
-from generator.output.search import SearchIndexError, SearchPage, index_search, plan_shards
+from generator.output.search import SearchIndexError, SearchPage, index_search
+from generator.output.search_layout import plan_shards
 from generator.report import RecordingReporter
 
 ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
@@ -23,8 +24,10 @@ ARTICLE_URL = re.compile(r"/\d{4}/\d{2}/[^/]+/$")
 def test_article_pages_carry_body_filters_sort_and_meta(sample_build):
     html = next(sample_build.glob("2024/10/starlink-a-taiwan*/index.html")).read_text()
     assert html.count("data-pagefind-body") == 1
-    assert 'data-pagefind-sort="date:2024-10-25"' in html
+    # Sorted by the instant in UTC (several articles a day keep their order), shown by the local day.
+    assert 'data-pagefind-sort="date:2024-10-25T09:00:00Z"' in html
     assert 'data-pagefind-meta="date:2024-10-25"' in html
+    assert 'data-pagefind-meta="instant:2024-10-25T09:00:00Z"' in html
     assert 'data-pagefind-filter="year:2024"' in html
     assert 'data-pagefind-meta="title"' in html and 'data-pagefind-meta="summary"' in html
     for key, value in [("topic", "Taïwan"), ("person", "Xi Jinping"), ("source", "Wall Street Journal")]:
@@ -102,7 +105,7 @@ def test_every_page_is_in_exactly_one_shard_and_no_shard_is_too_big():
 
 def test_a_rebuild_reindexes_only_the_shards_whose_pages_changed(site):
     # With a summary given, a body edit changes the article's page only (neighbours show the summary).
-    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\n",
+    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\nrecent_size = 0\n",
                 "content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.",
                                                    summary="Archives"),
                 "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
@@ -131,7 +134,7 @@ def _indexed_texts(bundle) -> str:
 
 
 def test_an_edited_shard_indexes_the_new_text_as_a_fresh_index_would(site):
-    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\n",
+    site.write({"site.toml": (site.root / "site.toml").read_text() + "\n[search]\nshard_size = 2\nrecent_size = 0\n",
                 "content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev."),
                 "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
                 "content/articles/new2.md": article(title="Neuf 2", date="2024-06-01", body="Twitter bruisse.")})
@@ -203,21 +206,35 @@ def test_changing_the_shard_size_reshards_the_index(site):
     assert sorted(p.name for p in (site.output / "pagefind").iterdir()) == ["2024-05", "2024-06", "shards.json"]
 
 
-def test_a_foreign_manifest_is_never_trusted(tmp_path):
-    from generator.output.search import read_manifest
+def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
+    from generator.output.search_layout import listed_shards, load_state, manifest_digest
 
-    (tmp_path / "pagefind/2024").mkdir(parents=True)
-    (tmp_path / "pagefind/2024/pagefind.js").write_text("")
+    bundle = tmp_path / "pagefind"
+    for key in ("2024", "recent"):
+        (bundle / key).mkdir(parents=True)
+        (bundle / key / "pagefind.js").write_text("")
     (tmp_path / "etc").mkdir()
     (tmp_path / "etc/pagefind.js").write_text("")
-    good = {"version": 1, "shards": [{"key": "2024", "digest": "a"}]}
-    (tmp_path / "pagefind/shards.json").write_text(json.dumps(good))
-    assert read_manifest(tmp_path / "pagefind") == {"2024": "a"}
-    for bad in ({"version": 1, "shards": [{"key": "../etc", "digest": "b"}]}, {"shards": 3}, [1]):
-        (tmp_path / "pagefind/shards.json").write_text(json.dumps(bad))
-        assert read_manifest(tmp_path / "pagefind") == {}
-    (tmp_path / "pagefind/shards.json").write_text("{not json")
-    assert read_manifest(tmp_path / "pagefind") == {}
+    good = {"version": 2, "shards": [{"key": "recent", "digest": "r"}, {"key": "2024", "digest": "a"}]}
+    (bundle / "shards.json").write_text(json.dumps(good))
+    assert listed_shards(bundle) == {"recent": "r", "2024": "a"}
+    state = {"version": 1, "manifest": manifest_digest(bundle), "shard_size": 2, "base": {"2024": "a"},
+             "recent": "r", "pages": {"2024/05/a/index.html": ["2024", "d", "fr_1"]}}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    assert load_state(tmp_path / "state.json", bundle).pages["2024/05/a/index.html"].id == "fr_1"
+    for bad in ({"version": 2, "shards": [{"key": "../etc", "digest": "b"}]}, {"version": 1, "shards": []},
+                {"shards": 3}, [1]):
+        (bundle / "shards.json").write_text(json.dumps(bad))
+        assert listed_shards(bundle) == {}
+    (bundle / "shards.json").write_text("{not json")
+    assert listed_shards(bundle) == {}
+    # A state belongs to one manifest, and names no folder outside the bundle.
+    assert load_state(tmp_path / "state.json", bundle) is None
+    (bundle / "shards.json").write_text(json.dumps(good))
+    state["manifest"] = manifest_digest(bundle)
+    for bad_base in ({"../etc": "a"}, {"2025": "a"}):
+        (tmp_path / "state.json").write_text(json.dumps({**state, "base": bad_base}))
+        assert load_state(tmp_path / "state.json", bundle) is None
 
 
 def site_build(site):
@@ -363,7 +380,7 @@ def test_search_works_under_a_sub_path(tmp_path, page, serve_dir):
     assert page.url.startswith(server.url + "/archive/2024/")
 
 
-def test_a_french_page_searches_the_french_index(site, page, serve_dir):
+def test_every_language_is_searched_from_a_french_page_with_a_language_facet(site, page, serve_dir):
     site.write({"content/articles/fr.md": article(title="Le réseau Starlink", body="Les satellites de Starlink."),
                 "content/articles/en.md": article(title="Starlink outage", lang="en", date="2024-10-26",
                                                   body="The satellites went dark.")})
@@ -371,4 +388,136 @@ def test_a_french_page_searches_the_french_index(site, page, serve_dir):
     entry = (site.output / "pagefind/2024/pagefind-entry.json").read_text()
     assert '"fr":' in entry and '"en":' in entry
     server = serve_dir(site.output)
-    assert [r["title"] for r in search(page, server, "?q=starlink")] == ["Le réseau Starlink"]
+    assert sorted(r["title"] for r in search(page, server, "?q=starlink")) == ["Le réseau Starlink", "Starlink outage"]
+    names = page.locator('fieldset[data-facet="lang"] .facet-name').all_inner_texts()
+    assert names == ["Français", "Anglais"]  # the page's own language first
+    page.locator('fieldset[data-facet="lang"] input[value="en"]').check()
+    page.wait_for_url("**lang=en**")
+    page.wait_for_selector("#search[data-results-for]", state="attached")
+    assert [r["title"] for r in search(page, server, "?q=starlink&lang=en")] == ["Starlink outage"]
+    assert [r["title"] for r in search(page, server, "?q=went")] == ["Starlink outage"]
+    assert page.js_errors == []
+
+
+# --- The recent shard: edits cost what they change -----------------------------------------------------------
+
+LOG_SITE = "\n[search]\nshard_size = 2\n"
+
+
+def _manifest(site) -> dict:
+    return json.loads(site.read("pagefind/shards.json"))
+
+
+def _fragment_ids(site, key) -> list[str]:
+    return [path.stem for path in (site.output / f"pagefind/{key}/fragment").glob("*.pf_fragment")]
+
+
+def test_an_edit_reindexes_only_the_recent_shard_and_shadows_the_base_copy(site):
+    site.write({"site.toml": (site.root / "site.toml").read_text() + LOG_SITE,
+                "content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.",
+                                                   summary="Archives", topics="[Ukraine]"),
+                "content/articles/new.md": article(title="Neuf", date="2024-05-01", body="Starlink en orbite."),
+                "content/articles/new2.md": article(title="Neuf 2", date="2024-06-01", body="Twitter bruisse.")})
+    assert site_build(site).indexed == ["2024", "2022"]
+    kept = {key: (site.output / f"pagefind/{key}/pagefind.js").stat().st_ino for key in ("2024", "2022")}
+    site.write({"content/articles/old.md": article(title="Vieux", date="2022-05-01", body="Archives d’Odessa.",
+                                                   summary="Archives", topics="[Ukraine]")})
+    assert site_build(site).indexed == ["recent"]
+    assert {key: (site.output / f"pagefind/{key}/pagefind.js").stat().st_ino for key in ("2024", "2022")} == kept
+    manifest = _manifest(site)
+    assert [(s["key"], s.get("recent", False)) for s in manifest["shards"]] == [
+        ("recent", True), ("2024", False), ("2022", False)]
+    assert "Odessa" in _indexed_texts(site.output / "pagefind/recent")
+    # The base copy still says Kiev: it is shadowed, with the filters to count it out.
+    [(old_id, shadow)] = manifest["shadowed"].items()
+    old = site.output / f"pagefind/2022/fragment/{old_id}.pf_fragment"
+    assert "Kiev" in gzip.decompress(old.read_bytes()).decode()
+    assert shadow["filters"]["topic"] == ["Ukraine"] and shadow["filters"]["year"] == ["2022"]
+    assert manifest["shards"][0]["dates"] == {_fragment_ids(site, "recent")[0]: "2022-05-01"}
+    assert site_build(site).indexed == []  # nothing changed: nothing indexed
+    # A new article joins the recent shard; a deleted one is shadowed and indexed nowhere.
+    site.write({"content/articles/newest.md": article(title="Plus neuf", date="2024-07-01", body="Encore.")})
+    (site.root / "content/articles/new.md").unlink()
+    assert site_build(site).indexed == ["recent"]
+    manifest = _manifest(site)
+    assert manifest["shards"][0]["pages"] == 2 and len(manifest["shadowed"]) == 2
+    assert "Starlink" not in _indexed_texts(site.output / "pagefind/recent")
+
+
+def test_the_recent_shard_is_merged_into_the_base_past_its_size(site):
+    site.write({"site.toml": (site.root / "site.toml").read_text() + LOG_SITE + "recent_size = 2\n",
+                "content/articles/a.md": article(title="A", date="2022-05-01"),
+                "content/articles/b.md": article(title="B", date="2024-05-01"),
+                "content/articles/c.md": article(title="C", date="2024-06-01")})
+    assert site_build(site).indexed == ["2024", "2022"]
+    site.write({"content/articles/d.md": article(title="D", date="2025-01-01")})
+    assert site_build(site).indexed == ["recent"]
+    site.write({"content/articles/a.md": article(title="A", date="2022-05-01", body="Modifié.")})
+    # Three changes (D new, A edited, its base copy shadowed) exceed two: the base is planned again, and
+    # only the shards whose pages changed are indexed.
+    assert site_build(site).indexed == ["2025", "2022"]
+    manifest = _manifest(site)
+    assert [s["key"] for s in manifest["shards"]] == ["2025", "2024", "2022"] and manifest["shadowed"] == {}
+    assert not (site.output / "pagefind/recent").exists()
+
+
+def test_a_lost_cache_means_a_fresh_index_never_a_wrong_one(site):
+    site.write({"site.toml": (site.root / "site.toml").read_text() + LOG_SITE,
+                "content/articles/a.md": article(title="A", date="2022-05-01"),
+                "content/articles/b.md": article(title="B", date="2024-05-01")})
+    site_build(site)
+    site.write({"content/articles/a.md": article(title="A", date="2022-05-01", body="Modifié.")})
+    shutil.rmtree(site.root / ".cache")
+    assert site_build(site).indexed == ["2022-2024"]  # everything, afresh
+    assert [s["key"] for s in _manifest(site)["shards"]] == ["2022-2024"]
+
+
+# Queries compared between a log-structured index (base shards of two articles, the recent shard holding
+# an edit, a new article in another language, a deletion) and a single index of the same articles.
+EQUIVALENCE_QUERIES = ["?q=starlink", "?q=starlink&sort=date", "?topic=Ukraine", "?q=satellites&topic=Russie",
+                       "?year=2024", "?q=starlink&lang=en", ""]
+
+
+def _search_state(page, server, query: str) -> dict:
+    page.goto(server.url + "/search/" + query)
+    page.wait_for_selector("#search[data-results-for]", state="attached")
+    return {"status": page.inner_text("#search-status"),
+            "titles": page.eval_on_selector_all(".search-result-title a", "nodes => nodes.map(n => n.textContent)"),
+            "facets": page.eval_on_selector_all("#search-facets fieldset", """sets => Object.fromEntries(sets.map(
+                s => [s.dataset.facet, [...s.querySelectorAll('label')].map(l => l.textContent.trim())]))""")}
+
+
+def _edits(root):
+    articles = sorted((root / "content/articles").rglob("*.md"))
+    text = articles[0].read_text()
+    articles[0].write_text(text.replace("\n\n", "\n\nDes satellites au-dessus de la Russie. ", 1))
+    articles[1].unlink()
+    (root / "content/articles/ajout.md").write_text(article(
+        title="Starlink, again", date="2024-11-02T08:30:00", body="Starlink satellites.",
+        topics="[Ukraine, Russie]", lang="en"))
+
+
+def _manifest_of(root) -> dict:
+    return json.loads((root / "output/pagefind/shards.json").read_text())
+
+
+def test_a_log_structured_index_searches_like_a_single_index(tmp_path, page, serve_dir):
+    logged, single = tmp_path / "logged", tmp_path / "single"
+    for root in (logged, single):
+        shutil.copytree(ROOT / "content", root / "content")
+    (logged / "site.toml").write_text((ROOT / "site.toml").read_text() + LOG_SITE)
+    build_with_search(logged, logged / "output")
+    _edits(logged)
+    build_with_search(logged, logged / "output")
+    assert _manifest_of(logged)["shards"][0]["key"] == "recent" and _manifest_of(logged)["shadowed"]
+    _edits(single)
+    shutil.copy(ROOT / "site.toml", single / "site.toml")
+    build_with_search(single, single / "output")
+    assert len(_manifest_of(single)["shards"]) == 1
+    servers = serve_dir(logged / "output"), serve_dir(single / "output")
+    for query in EQUIVALENCE_QUERIES:
+        ours, reference = (_search_state(page, server, query) for server in servers)
+        if "sort=date" not in query and "q=" in query:  # scores use each shard's statistics: compare as sets
+            ours["titles"], reference["titles"] = sorted(ours["titles"]), sorted(reference["titles"])
+        assert ours == reference, query
+    assert page.js_errors == []

@@ -1,82 +1,88 @@
-"""Pagefind indexing of the written site, in shards: one Pagefind run per slice of the archive.
+"""Pagefind indexing of the written site: a few large base shards and one small "recent" shard.
 
 The binary comes from the `pagefind[bin]` wheel; nothing is downloaded at run time. Pages opt in with
 `data-pagefind-body` (only article pages carry it), so list pages never appear in results; filters, sort
 keys and metadata come from attributes the default theme writes from the front matter.
 
-Pagefind has no incremental mode, so the article pages are split into shards by date (a year, or runs
-of months, days when a year is too big for one) of at most `[search] shard_size` pages. Each shard is a
-complete Pagefind bundle in `pagefind/<key>/`, listed newest first in `pagefind/shards.json` with a
-digest of its pages: a rebuild re-indexes only shards whose digest changed and links the others from
-the previous bundle; a cold build indexes shards in parallel. The search page searches every shard and
-merges the results (by score for relevance; shard after shard for newest first, since shards are
-consecutive date ranges).
+Pagefind has no incremental mode, and one run over a whole large archive needs gigabytes, so the index is
+log-structured. Base shards are date ranges of at most `[search] shard_size` articles, each a complete
+Pagefind bundle in `pagefind/<key>/`, rarely rebuilt. Articles added, edited or deleted since go to the
+`recent` shard, re-indexed on every change (it is small), and the base copies it replaces are listed as
+"shadowed" in `pagefind/shards.json`: the search page drops them from results and from filter counts. When
+the recent shard holds more than `[search] recent_size` changes, the base shards are planned again from
+the current pages and only those whose pages changed are re-indexed. What the base shards hold (each
+page's digest and Pagefind id) is remembered in `.cache/`, beside the digest of the manifest it belongs to.
 """
 
 from __future__ import annotations
 
-import hashlib
+import gzip
 import json
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 from generator.config import Config
 from generator.errors import UsageError
-from generator.report import Reporter
+from generator.output.search_layout import (
+    MANIFEST,
+    MANIFEST_VERSION,
+    RECENT_KEY,
+    SEARCH_DIR,
+    STATE_FILE,
+    IndexedPage,
+    IndexState,
+    Layout,
+    SearchPage,
+    Shard,
+    load_state,
+    manifest_digest,
+    plan_layout,
+    save_state,
+)
 from generator.output.write import link_file, link_tree
+from generator.report import Reporter
 
-SEARCH_DIR = "pagefind"
-MANIFEST = "shards.json"
-MANIFEST_VERSION = 1
+__all__ = ["SEARCH_DIR", "SearchPage", "Shard", "SearchIndexError", "index_search", "prepare_index", "run_index",
+           "update_bundle", "replace_dir"]
+
 INSTALL_HINT = "install it with: pip install 'pagefind[bin]==1.5.2'"
 # What the search page loads from a shard; Pagefind's own UI bundles are not used by our themes.
 UNUSED_BUNDLE_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                        "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+FRAGMENT_HEADER = b"pagefind_dcd"
 
 
 class SearchIndexError(UsageError):
     """Pagefind is missing or failed; the message says what to install or what it printed."""
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    """An article page to index: where it is, its date (for sharding), a digest of its content."""
-
-    path: str  # output path, '/' separators
-    date: date
-    digest: str
-
-
-@dataclass(frozen=True)
-class Shard:
-    key: str  # "2024", "2024-07" (months from July), "2024-07-14" (one day), "2024-07-14-2" (part of a day)
-    pages: tuple[SearchPage, ...]
-
-    @property
-    def digest(self) -> str:
-        digest = hashlib.sha256()
-        for page in sorted(self.pages, key=lambda p: p.path):
-            digest.update(f"{page.path}\0{page.digest}\n".encode())
-        return digest.hexdigest()[:20]
-
-
 @dataclass
 class IndexPlan:
     """What one indexing run does: shards to index from snapshots, shards to take from the last bundle."""
 
-    shards: list[Shard]
-    stale: list[Shard]
+    layout: Layout
     previous: Path | None  # the last bundle, whose fresh shards are reused
     snapshot: Path  # hard links to the pages of the stale shards, one folder per shard
+    state_file: Path
+    shard_size: int
+    known: dict[str, IndexedPage]  # base pages of the previous bundle that this layout keeps
     site: Path | None = None  # the tree Pagefind reads the shards of `globs` from, in place
     globs: dict[str, str] = field(default_factory=dict)  # shard key -> glob of its pages in `site`
+
+    @property
+    def shards(self) -> tuple[Shard, ...]:
+        return self.layout.shards
+
+    @property
+    def stale(self) -> tuple[Shard, ...]:
+        return self.layout.stale
 
 
 @dataclass
@@ -84,96 +90,6 @@ class IndexReport:
     indexed: list[str] = field(default_factory=list)  # shard keys indexed by this run
     reused: list[str] = field(default_factory=list)
 
-
-def plan_shards(pages: Iterable[SearchPage], shard_size: int) -> list[Shard]:
-    """Split pages into date-range shards of at most `shard_size` pages, newest first.
-
-    Consecutive small years share a shard (each Pagefind run has a fixed cost); a year too big for one
-    shard is cut into runs of whole months, a month too big into runs of days, a day too big into
-    fixed-size parts. Runs are packed from the oldest, so new articles only ever change the newest shard
-    and an edit re-indexes the one shard holding the article.
-    """
-    return list(reversed(_split(list(pages), shard_size, "", 0)))
-
-
-_UNITS = (lambda page: page.date.year, lambda page: page.date.month, lambda page: page.date.day)
-
-
-def _split(pages: list[SearchPage], size: int, key: str, level: int) -> list[Shard]:
-    """Oldest first. Level 0 groups by year, 1 by month, 2 by day, 3 cuts into parts."""
-    if len(pages) <= size and level > 0:
-        return [_shard(key, pages)]
-    if level == 3:
-        ordered = sorted(pages, key=lambda p: (p.date, p.path))
-        return [Shard(f"{key}-{number}", tuple(ordered[start:start + size]))
-                for number, start in enumerate(range(0, len(ordered), size), start=1)]
-    groups: dict[int, list[SearchPage]] = {}
-    for page in pages:
-        groups.setdefault(_UNITS[level](page), []).append(page)
-    shards: list[Shard] = []
-    run: list[SearchPage] = []
-    run_units: list[str] = []
-
-    def close_run() -> None:
-        if run:
-            # A run of several years is named by its first and last: "2006-2009".
-            name = run_units[0] if level > 0 or len(run_units) == 1 else f"{run_units[0]}-{run_units[-1]}"
-            shards.append(_shard(name if level == 0 else f"{key}-{name}" if key else name, run))
-
-    for unit in sorted(groups):
-        group = groups[unit]
-        unit_name = f"{unit:04d}" if level == 0 else f"{unit:02d}"
-        if len(group) > size:
-            close_run()
-            run, run_units = [], []
-            shards += _split(group, size, f"{key}-{unit_name}" if key else unit_name, level + 1)
-        elif len(run) + len(group) > size:
-            close_run()
-            run, run_units = list(group), [unit_name]
-        else:
-            run += group
-            run_units.append(unit_name)
-    close_run()
-    return shards
-
-
-def _shard(key: str, pages: list[SearchPage]) -> Shard:
-    return Shard(key, tuple(sorted(pages, key=lambda p: (p.date, p.path))))
-
-
-def read_manifest(bundle: Path | None) -> dict[str, str]:
-    """Shard key -> digest of the shards of a bundle on disk that are there; empty when it is not ours."""
-    return {key: digest for key, digest in _listed_shards(bundle).items()
-            if (bundle / key / "pagefind.js").is_file()}
-
-
-def bundle_is_complete(bundle: Path) -> bool:
-    """Whether the bundle exists with every shard its manifest lists (someone may have deleted some)."""
-    listed = _listed_shards(bundle)
-    return (bundle / MANIFEST).is_file() and read_manifest(bundle) == listed
-
-
-def _listed_shards(bundle: Path | None) -> dict[str, str]:
-    if bundle is None:
-        return {}
-    try:
-        data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-        if data.get("version") != MANIFEST_VERSION:
-            return {}
-        listed = {str(entry["key"]): str(entry["digest"]) for entry in data["shards"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-    # Keys become folder names to link from: anything but a date-range key ("2006-2008", "2024-07-14-2")
-    # means the manifest is not ours, and nothing in it is reused.
-    return listed if all(_SHARD_KEY.fullmatch(key) for key in listed) else {}
-
-
-_SHARD_KEY = re.compile(r"\d{4}(-\d{1,4})*")
-
-
-def bundle_is_current(bundle: Path, shards: list[Shard]) -> bool:
-    """Whether the bundle on disk holds exactly these shards, each with the same pages."""
-    return read_manifest(bundle) == {shard.key: shard.digest for shard in shards} and (bundle / MANIFEST).is_file()
 
 
 def pagefind_executable() -> Path:
@@ -191,26 +107,46 @@ def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previ
                   work_dir: Path, stable: bool = False) -> IndexPlan:
     """Plan the shards and say where Pagefind reads the pages of those to re-index.
 
-    A site that may change while Pagefind runs (the preview's) gets a snapshot: hard links to each stale
-    shard's pages, one folder per shard. A `stable` site (a build's staging tree, or its live folder
-    during the build) is read in place through a glob listing the shard's pages, which spares creating
-    and deleting a folder per page (several seconds for a cold build of 10,000 articles).
+    `previous` is the last bundle, whose state `work_dir` remembers. A site that may change while Pagefind
+    runs (the preview's) gets a snapshot: hard links to each stale shard's pages, one folder per shard. A
+    `stable` site (a build's staging tree, or its live folder during the build) is read in place through
+    a glob listing the shard's pages, which spares creating and deleting a folder per page (several
+    seconds for a cold build of 10,000 articles).
     """
-    shards = plan_shards(pages, config.search.shard_size)
-    known = read_manifest(previous)
-    stale = [shard for shard in shards if known.get(shard.key) != shard.digest]
+    state_file = work_dir / STATE_FILE
+    state = load_state(state_file, previous)
+    layout = plan_layout(pages, state, config.search.shard_size, config.search.recent_size)
     snapshot = work_dir / "search-pages"
     if snapshot.exists():
         shutil.rmtree(snapshot)
     globs = {}
     site_pages = [page.path for page in pages]
-    for shard in stale:
+    for shard in layout.stale:
         glob = pages_glob([page.path for page in shard.pages], site_pages) if stable else None
         if glob is None:
             _link_pages(site_dir, [page.path for page in shard.pages], snapshot / shard.key)
         else:
             globs[shard.key] = glob
-    return IndexPlan(shards, stale, previous, snapshot, site_dir if globs else None, globs)
+    return IndexPlan(layout, previous if state is not None else None, snapshot, state_file,
+                     config.search.shard_size, _kept_pages(layout, state), site_dir if globs else None, globs)
+
+
+def _kept_pages(layout: Layout, state: IndexState | None) -> dict[str, IndexedPage]:
+    """The pages of the previous base shards this layout keeps as they are."""
+    if state is None:
+        return {}
+    kept = {shard.key for shard in layout.base
+            if shard not in layout.stale and state.base.get(shard.key) == shard.digest}
+    return {path: held for path, held in state.pages.items() if held.shard in kept}
+
+
+def is_current(config: Config, bundle: Path, pages: list[SearchPage], work_dir: Path) -> bool:
+    """Whether the bundle on disk already holds what these pages ask for (nothing to index or rewrite)."""
+    from generator.output.search_layout import bundle_is_current
+
+    state = load_state(work_dir / STATE_FILE, bundle)
+    layout = plan_layout(pages, state, config.search.shard_size, config.search.recent_size)
+    return bundle_is_current(bundle, layout, state)
 
 
 # Output paths are made of slugs (letters, digits, hyphens) and the permalink's fixed text: anything else
@@ -249,15 +185,15 @@ def pages_glob(paths: list[str], site_pages: Collection[str] = ()) -> str | None
     return glob if len(glob) <= MAX_GLOB_LENGTH else None
 
 
-def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
-    """Write the bundle to `target` (which must not exist): Pagefind for stale shards, links for the rest."""
+def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1, finish: bool = True) -> IndexReport:
+    """Write the bundle to `target` (which must not exist): Pagefind for stale shards, links for the rest;
+    then (`finish`) its manifest and the state the cache remembers of it."""
     if plan.stale:
         pagefind_executable()  # a missing binary is one clear error, before any work
     target.mkdir(parents=True)
     report = IndexReport()
-    stale_keys = {shard.key for shard in plan.stale}
     for shard in plan.shards:
-        if shard.key not in stale_keys:
+        if shard not in plan.stale:
             link_tree(plan.previous / shard.key, target / shard.key)
             report.reused.append(shard.key)
     try:
@@ -274,7 +210,8 @@ def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1) 
     finally:
         shutil.rmtree(plan.snapshot, ignore_errors=True)
     report.indexed = [shard.key for shard in plan.stale]
-    _write_manifest(target, plan.shards)
+    if finish:
+        finish_bundle(plan, target)
     return report
 
 
@@ -289,7 +226,7 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list
     # Nothing else writes to the site during a build: Pagefind can read it in place.
     plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent,
                          stable=True)
-    if in_place and target.is_dir():
+    if in_place and target.is_dir() and plan.previous is not None:
         return update_bundle(plan, target, reporter, jobs)
     if target.exists():
         # A staging copy is made of hard links to the live site: unlink, never write in place.
@@ -299,21 +236,29 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list
 
 def update_bundle(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
     """Index the stale shards beside the live `bundle`, then swap each in; the manifest goes last."""
+    if plan.previous is None:  # nothing of the bundle on disk can be trusted: index it all afresh
+        fresh = bundle.with_name(f".{bundle.name}.new")
+        if fresh.exists():
+            shutil.rmtree(fresh)
+        report = run_index(plan, fresh, reporter, jobs)
+        replace_dir(fresh, bundle)
+        return report
     fresh = bundle.with_name(f".{bundle.name}.new")
     if fresh.exists():
         shutil.rmtree(fresh)
-    stale = IndexPlan(plan.stale, plan.stale, None, plan.snapshot, plan.site, plan.globs)
-    report = run_index(stale, fresh, reporter, jobs)
+    stale = IndexPlan(Layout(plan.stale, None, (), plan.stale), None, plan.snapshot, plan.state_file,
+                      plan.shard_size, {}, plan.site, plan.globs)
+    report = run_index(stale, fresh, reporter, jobs, finish=False)
     for shard in plan.stale:
         replace_dir(fresh / shard.key, bundle / shard.key)
-    _write_manifest(bundle, plan.shards)
     listed = {shard.key for shard in plan.shards}
-    for entry in bundle.iterdir():  # shards no longer listed, files of an unsharded bundle
+    for entry in bundle.iterdir():  # shards no longer listed, files of an older bundle
         if entry.is_dir() and entry.name not in listed:
             shutil.rmtree(entry)
         elif entry.is_file() and entry.name != MANIFEST:
             entry.unlink()
     shutil.rmtree(fresh)
+    finish_bundle(plan, bundle)
     report.reused = [shard.key for shard in plan.shards if shard not in plan.stale]
     return report
 
@@ -329,13 +274,66 @@ def replace_dir(new: Path, current: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_manifest(target: Path, shards: list[Shard]) -> None:
-    manifest = {"version": MANIFEST_VERSION,
-                "shards": [{"key": shard.key, "path": f"{shard.key}/", "pages": len(shard.pages),
-                            "digest": shard.digest} for shard in shards]}
-    temporary = target / (MANIFEST + ".tmp")
-    temporary.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    os.replace(temporary, target / MANIFEST)
+def finish_bundle(plan: IndexPlan, bundle: Path) -> None:
+    """Write the manifest the search page reads, then remember in the cache what the base shards hold."""
+    layout = plan.layout
+    held = dict(plan.known)
+    for shard in layout.base:
+        if shard in layout.stale:  # freshly indexed: learn the ids Pagefind gave its pages
+            ids = _page_ids(bundle / shard.key)
+            held.update({page.path: IndexedPage(shard.key, page.digest, ids.get(_url_of(page.path), ""))
+                         for page in shard.pages})
+    entries = [_entry(bundle, shard) for shard in layout.base]
+    if layout.recent is not None:
+        ids = _page_ids(bundle / RECENT_KEY)
+        dates = {ids[_url_of(page.path)]: page.date.isoformat() for page in layout.recent.pages
+                 if _url_of(page.path) in ids}
+        entries.insert(0, {**_entry(bundle, layout.recent), "recent": True, "dates": dict(sorted(dates.items()))})
+    shadowed = {page.id: {"shard": page.shard, "filters": _fragment(bundle / page.shard, page.id).get("filters", {})}
+                for page in layout.shadowed if page.id}
+    manifest = {"version": MANIFEST_VERSION, "shards": entries, "shadowed": shadowed}
+    temporary = bundle / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    os.replace(temporary, bundle / MANIFEST)
+    save_state(plan.state_file, IndexState(manifest_digest(bundle) or "", plan.shard_size,
+                                           {s.key: s.digest for s in layout.base}, held,
+                                           layout.recent.digest if layout.recent else None))
+
+
+def _entry(bundle: Path, shard: Shard) -> dict:
+    """A shard as the search page sees it: where, how many pages in each language, which dates."""
+    try:
+        entry = json.loads((bundle / shard.key / "pagefind-entry.json").read_text(encoding="utf-8"))
+        languages = {lang: info["page_count"] for lang, info in sorted(entry["languages"].items())}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        languages = {}
+    days = [page.date for page in shard.pages if page.date.year > 1]
+    return {"key": shard.key, "path": f"{shard.key}/", "pages": len(shard.pages), "digest": shard.digest,
+            "languages": languages, "from": min(days).isoformat() if days else None,
+            "to": max(days).isoformat() if days else None}
+
+
+def _url_of(path: str) -> str:
+    """The URL Pagefind records for an output path ("2024/06/x/index.html" -> "/2024/06/x/")."""
+    return "/" + (path[: -len("index.html")] if path.endswith("index.html") else path)
+
+
+def _page_ids(shard_dir: Path) -> dict[str, str]:
+    """URL -> Pagefind id of every page of a shard, read from its fragments."""
+    ids = {}
+    for fragment in (shard_dir / "fragment").glob("*.pf_fragment"):
+        url = _fragment(shard_dir, fragment.stem).get("url")
+        if isinstance(url, str):
+            ids[unquote(url)] = fragment.stem
+    return ids
+
+
+def _fragment(shard_dir: Path, page_id: str) -> dict:
+    try:
+        data = gzip.decompress((shard_dir / "fragment" / f"{page_id}.pf_fragment").read_bytes())
+        return json.loads(data.removeprefix(FRAGMENT_HEADER))
+    except (OSError, ValueError, EOFError):
+        return {}
 
 
 def _link_pages(site_dir: Path, pages: list[str], snapshot: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -57,6 +57,12 @@ def _partial_date(text: str, lang: str) -> str:
     except (ValueError, KeyError):
         return text
     return str(year)
+
+
+def _utc(value: datetime) -> str:
+    """An instant as UTC ISO 8601 text ("2024-06-05T22:30:00Z"): sorts as text in the order of time."""
+    moment = value.astimezone(UTC) if value.tzinfo else value
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _lang(context: jinja2.runtime.Context) -> str:
@@ -135,6 +141,7 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
         month_name=month_name,
         isodate=lambda value: value.isoformat(),
         day=lambda value: value.date().isoformat(),
+        utc=_utc,
         absolute=lambda url: absolute_url(config, url),
         plural=plural,
     )

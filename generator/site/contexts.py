@@ -49,6 +49,7 @@ class SiteGlobals:
     menu: tuple[MenuItem, ...]
     search_enabled: bool
     byline: str | None = None  # the name of the taxonomy whose terms sign the articles
+    recency_boost: float = 0.0  # how much the search page favours newer articles
 
 
 class PageLink(NamedTuple):

@@ -23,18 +23,24 @@ const templates = {
   option: document.getElementById("search-option-template"),
 };
 const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" });
+const languageNames = new Intl.DisplayNames([lang], { type: "language" });
+const recencyBoost = Number(root.dataset.recencyBoost || 0);
+const section = root.querySelector(".search-results");
 const expanded = new Set();
+const LANG = "lang";  // the language facet: which index a result comes from, not a Pagefind filter
 
-let shards = [];  // one Pagefind instance per shard of the index, newest articles first
+let sources = [];  // one Pagefind instance per shard and language: {language, recent, dates, pages, pagefind}
+let shadowed = {};  // Pagefind id -> filters of a base page the recent shard replaced, or that was deleted
+let newest = 0;  // time of the newest article, for the recency boost
 let state = readState(new URLSearchParams(location.search));
-let results = [];
+let results = null;  // {total, take(n)}: the merged results, in order, their data fetched as they are shown
 let shown = 0;
 let generation = 0;
 let timer = null;
 
 function readState(params) {
   const filters = {};
-  for (const facet of facets) {
+  for (const facet of [...facets, { key: LANG }]) {
     const values = params.getAll(facet.key).filter(Boolean);
     if (values.length) filters[facet.key] = values;
   }
@@ -44,7 +50,9 @@ function readState(params) {
 function writeState() {
   const params = new URLSearchParams();
   if (state.q) params.set("q", state.q);
-  for (const facet of facets) for (const value of state.filters[facet.key] || []) params.append(facet.key, value);
+  for (const facet of [...facets, { key: LANG }]) {
+    for (const value of state.filters[facet.key] || []) params.append(facet.key, value);
+  }
   if (state.sort === "date") params.set("sort", "date");
   const query = params.toString();
   history.replaceState(null, "", query ? `?${query}` : location.pathname);
@@ -62,7 +70,7 @@ function searchOptions() {
   const filters = {};
   // Plain arrays mean "all of these": each ticked box narrows the results. ({any: [...]} would make
   // Pagefind 1.5 drop the counts of the other facets.)
-  for (const [key, values] of Object.entries(state.filters)) if (values.length) filters[key] = values;
+  for (const [key, values] of Object.entries(state.filters)) if (values.length && key !== LANG) filters[key] = values;
   // Without words there is no relevance to rank by: newest first.
   const options = Object.keys(filters).length ? { filters } : {};  // an empty object yields no filter counts
   if (state.sort === "date" || !state.q) options.sort = { date: "desc" };
@@ -78,32 +86,123 @@ async function run() {
     more.hidden = true;
     status.textContent = strings.hint;
     renderFacets(await allFilters());
+    root.dataset.resultsFor = "";
     return;
   }
   status.textContent = strings.loading;
-  const search = await searchShards(state.q || null, searchOptions());
-  if (current !== generation || !search) return;  // a newer query has started
+  section.setAttribute("aria-busy", "true");
+  const search = await searchAll(state.q || null, searchOptions());
+  if (current !== generation) return;  // a newer query has started
   results = search.results;
-  shown = 0;
-  list.replaceChildren();
+  const first = await results.take(PAGE_SIZE);
+  if (current !== generation) return;
+  list.replaceChildren(...first.map(renderResult));
+  shown = first.length;
+  more.hidden = shown >= results.total;
   renderFacets(search.filters);
-  await showMore(current);
-  status.textContent = results.length ? plural(results.length) : strings.no_results;
+  status.textContent = results.total ? plural(results.total) : strings.no_results;
+  section.removeAttribute("aria-busy");
+  root.dataset.resultsFor = state.q;  // what tests and benchmarks wait for
 }
 
-// The index is split into shards by date (see pagefind/shards.json): search them all and merge, the way
-// Pagefind's mergeIndex does, except that newest-first needs no re-sorting: each shard is sorted by date
-// and shards are consecutive date ranges, newest first.
-async function searchShards(term, options) {
-  const found = await Promise.all(shards.map((shard) => shard.search(term, options)));
-  if (found.some((search) => !search)) return null;
-  const results = found.flatMap((search) => search.results);
-  if (!options.sort) results.sort((a, b) => b.score - a.score);
-  return { results, filters: sumCounts(found.map((search) => search.filters)) };
+// Search every shard in every language, then merge as one index would: drop the base copies the recent
+// shard replaced (and their filter counts), rank by score (with the optional recency boost) or by date.
+async function searchAll(term, options) {
+  const found = await Promise.all(sources.map((source) => source.pagefind.search(term, options)));
+  const wanted = state.filters[LANG] || [];
+  const lists = [];
+  const counts = [];
+  const perLanguage = {};
+  found.forEach((search, index) => {
+    const source = sources[index];
+    const kept = search.results.filter((result) => !(result.id in shadowed));
+    const filters = structuredClone(search.filters || {});
+    for (const result of search.results) if (result.id in shadowed) subtract(filters, shadowed[result.id].filters);
+    perLanguage[source.language] = (perLanguage[source.language] || 0) + kept.length;
+    if (wanted.length && !wanted.includes(source.language)) return;
+    counts.push(filters);
+    for (const result of kept) result.weight = weight(source, result);
+    lists.push(kept);
+  });
+  const filters = sumCounts(counts);
+  filters[LANG] = perLanguage;
+  return { results: options.sort ? byDate(lists) : byScore(lists.flat()), filters };
+}
+
+function subtract(counts, filters) {
+  for (const [key, values] of Object.entries(filters)) {
+    for (const value of values) if (counts[key] && counts[key][value]) counts[key][value] -= 1;
+  }
+}
+
+// A year-old article needs (1 + boost) times the score of the newest to rank above it. Base shards are
+// weighed by the middle of their date range; the recent shard knows each of its articles' dates.
+function weight(source, result) {
+  if (!recencyBoost) return 1;
+  const day = source.recent ? source.dates[result.id] : source.middle;
+  if (!day) return 1;
+  const years = Math.max(0, newest - Date.parse(day)) / (365.25 * 86400e3);
+  return 1 / (1 + recencyBoost * years);
+}
+
+function byScore(found) {
+  found.sort((a, b) => b.score * b.weight - a.score * a.weight);
+  let next = 0;
+  return {
+    total: found.length,
+    take: async (count) => {
+      const page = found.slice(next, next + count);
+      next += page.length;
+      return Promise.all(page.map((result) => result.data()));
+    },
+  };
+}
+
+// Each list comes sorted newest first by Pagefind; dates are known only from the results' data, which is
+// loaded anyway to show them: merge by looking at the head of each list.
+function byDate(lists) {
+  const heads = lists.map(() => 0);
+  const instant = async (result) => {
+    result.loaded = result.loaded || result.data();
+    const item = await result.loaded;
+    return item.meta.instant || item.meta.date || "";
+  };
+  return {
+    total: lists.reduce((sum, l) => sum + l.length, 0),
+    take: async (count) => {
+      const page = [];
+      while (page.length < count) {
+        const open = lists.map((l, i) => (heads[i] < l.length ? i : -1)).filter((i) => i >= 0);
+        if (!open.length) break;
+        const keys = await Promise.all(open.map((i) => instant(lists[i][heads[i]])));
+        let best = 0;
+        keys.forEach((key, k) => { if (key > keys[best]) best = k; });
+        const chosen = open[best];
+        page.push(await lists[chosen][heads[chosen]].loaded);
+        heads[chosen] += 1;
+      }
+      return page;
+    },
+  };
 }
 
 async function allFilters() {
-  return sumCounts(await Promise.all(shards.map((shard) => shard.filters())));
+  const wanted = state.filters[LANG] || [];
+  const counts = [];
+  const perLanguage = {};
+  const found = await Promise.all(sources.map((source) => source.pagefind.filters()));
+  found.forEach((all, index) => {
+    const source = sources[index];
+    const filters = structuredClone(all || {});
+    const hidden = Object.entries(shadowed)
+      .filter(([id, entry]) => entry.shard === source.key && id.startsWith(`${source.language}_`));
+    for (const [, entry] of hidden) subtract(filters, entry.filters);
+    perLanguage[source.language] = (perLanguage[source.language] || 0) + source.pages - hidden.length;
+    if (!wanted.length || wanted.includes(source.language)) counts.push(filters);
+  });
+  const total = sumCounts(counts);
+  total[LANG] = perLanguage;
+  return total;
 }
 
 function sumCounts(perShard) {
@@ -117,27 +216,69 @@ function sumCounts(perShard) {
   return total;
 }
 
-async function openShards() {
+// One JavaScript module per language: Pagefind keeps the first WebAssembly it loads for the whole module,
+// and each language has its own (its stemmer). Every shard of a language shares its module and fetches the
+// same WebAssembly file (see shareWebAssembly). Pagefind's web worker holds one module for all languages:
+// it is not used.
+async function openIndex() {
   const response = await fetch(`${base}pagefind/shards.json`, { cache: "no-cache" });
   if (!response.ok) throw new Error(`no search index (${response.status})`);
   const manifest = await response.json();
   if (!manifest.shards.length) throw new Error("empty archive");
-  const pagefind = await import(`${base}pagefind/${manifest.shards[0].path}pagefind.js`);
-  const open = (shard) => pagefind.createInstance({ basePath: `${base}pagefind/${shard.path}`, baseUrl: base });
-  // All instances share one WebAssembly module, which Pagefind loads on first use: let the first shard
-  // load it before the others start, or two loads race and corrupt each other.
-  const first = open(manifest.shards[0]);
-  await first.filters();
-  return [first, ...manifest.shards.slice(1).map(open)];
+  shadowed = manifest.shadowed || {};
+  newest = Math.max(...manifest.shards.map((shard) => Date.parse(shard.to || 0)));
+  const languages = [...new Set(manifest.shards.flatMap((shard) => Object.keys(shard.languages)))];
+  shareWebAssembly();
+  const opened = await Promise.all(languages.map(async (language) => {
+    const shards = manifest.shards.filter((shard) => shard.languages[language]);
+    const pagefind = await import(`${base}pagefind/${shards[0].path}pagefind.js?${language}`);
+    const open = (shard) => ({
+      key: shard.key, language, recent: Boolean(shard.recent), dates: shard.dates || {},
+      pages: shard.languages[language],
+      middle: shard.from && new Date((Date.parse(shard.from) + Date.parse(shard.to)) / 2).toISOString(),
+      pagefind: instanceIn(language, () => pagefind.createInstance({
+        basePath: `${base}pagefind/${shard.path}`, baseUrl: base, noWorker: true })),
+    });
+    // The first instance loads the WebAssembly; the others must not start before, or two loads race.
+    const first = open(shards[0]);
+    await first.pagefind.search("");
+    return [first, ...shards.slice(1).map(open)];
+  }));
+  return opened.flat();
+}
+
+// Pagefind 1.5's createInstance takes its language from <html lang> and ignores the `language` option:
+// the attribute is set for the (synchronous) call only.
+function instanceIn(language, create) {
+  const html = document.documentElement;
+  const own = html.getAttribute("lang");
+  html.setAttribute("lang", language);
+  try {
+    return create();
+  } finally {
+    html.setAttribute("lang", own);
+  }
+}
+
+// Every shard's bundle holds the same WebAssembly per language under its own URL: fetch each once.
+function shareWebAssembly() {
+  const fetchOnce = window.fetch.bind(window);
+  const loads = new Map();
+  window.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input.url || String(input);
+    const wasm = /\/pagefind\/.+\/(wasm\.[\w-]+\.pagefind)$/.exec(url);
+    if (!wasm) return fetchOnce(input, init);
+    if (!loads.has(wasm[1])) loads.set(wasm[1], fetchOnce(input, init).then((r) => r.arrayBuffer()));
+    return loads.get(wasm[1]).then((bytes) => new Response(bytes.slice(0)));
+  };
 }
 
 async function showMore(current = generation) {
-  const page = results.slice(shown, shown + PAGE_SIZE);
-  const data = await Promise.all(page.map((result) => result.data()));
+  const page = await results.take(PAGE_SIZE);
   if (current !== generation) return;
-  for (const item of data) list.append(renderResult(item));
+  list.append(...page.map(renderResult));
   shown += page.length;
-  more.hidden = shown >= results.length;
+  more.hidden = shown >= results.total;
 }
 
 function renderResult(item) {
@@ -145,10 +286,11 @@ function renderResult(item) {
   const link = node.querySelector(".search-result-title a");
   link.href = item.url;
   link.textContent = item.meta.title || item.url;
-  const time = node.querySelector("time");
   if (item.meta.date) {
+    const time = document.createElement("time");  // an empty <time> would not be valid HTML: made here
     time.dateTime = item.meta.date;
     time.textContent = dateFormat.format(new Date(`${item.meta.date}T00:00:00Z`));
+    node.querySelector(".search-result-meta").append(time);
   }
   // Pagefind's excerpt is the page's text, escaped, with matches wrapped in <mark>.
   node.querySelector(".search-result-excerpt").innerHTML = item.excerpt;
@@ -171,15 +313,17 @@ function renderResult(item) {
 function renderFacets(counts) {
   const focused = document.activeElement && document.activeElement.dataset.facetValue;
   const nodes = [];
-  for (const facet of facets) {
+  for (const facet of [...facets, { key: LANG, label: strings.language }]) {
     const available = counts[facet.key] || {};
     const selected = state.filters[facet.key] || [];
     const values = Object.keys(available).filter((value) => available[value] > 0 || selected.includes(value));
     for (const value of selected) if (!values.includes(value)) values.push(value);
     if (!values.length) continue;
+    if (facet.key === LANG && new Set(sources.map((s) => s.language)).size < 2) continue;  // nothing to choose
     values.sort(facet.key === "year"
       ? (a, b) => b.localeCompare(a)
-      : (a, b) => (available[b] || 0) - (available[a] || 0) || a.localeCompare(b, lang));
+      : (a, b) => (facet.key === LANG && ((b === lang) - (a === lang)))  // the page's language first
+        || (available[b] || 0) - (available[a] || 0) || a.localeCompare(b, lang));
     const node = templates.facet.content.cloneNode(true);
     const fieldset = node.querySelector("fieldset");
     fieldset.dataset.facet = facet.key;
@@ -194,7 +338,7 @@ function renderFacets(counts) {
       box.dataset.facetValue = `${facet.key}=${value}`;
       box.checked = selected.includes(value);
       box.addEventListener("change", () => toggle(facet.key, value, box.checked));
-      option.querySelector(".facet-name").textContent = value;
+      option.querySelector(".facet-name").textContent = facet.key === LANG ? languageName(value) : value;
       option.querySelector(".count").textContent = `(${available[value] || 0})`;
       const label = option.querySelector("label");
       if (!open && index >= FACET_PREVIEW && !box.checked) label.hidden = true;
@@ -217,6 +361,11 @@ function renderFacets(counts) {
     const again = facetBox.querySelector(`input[data-facet-value="${CSS.escape(focused)}"]`);
     if (again) again.focus();
   }
+}
+
+function languageName(code) {
+  const name = languageNames.of(code) || code;
+  return name.charAt(0).toLocaleUpperCase(lang) + name.slice(1);
 }
 
 function toggle(key, value, on) {
@@ -265,7 +414,7 @@ function syncControls() {
 async function start() {
   syncControls();
   try {
-    shards = await openShards();
+    sources = await openIndex();
     // Loads every filter chunk: otherwise a first filtered search only reports counts of its own facet.
     await allFilters();
   } catch (error) {

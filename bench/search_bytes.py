@@ -1,0 +1,151 @@
+"""What a reader downloads to search the archive, measured in Debian's Chromium on throttled "Fast 4G".
+
+    python bench/search_bytes.py --sizes 1000,10000 [--first starlink] [--second tribunal]
+
+For each size, the bench corpus (bench/corpus.py, the one `run.py` uses) is built with its search index,
+served from 127.0.0.1 and opened in a fresh browser profile with the network throttled like Chrome's
+"Fast 4G" preset (CDP `Network.emulateNetworkConditions`: 165 ms latency, 9 Mbit/s down, 1.5 up). Two
+scenarios:
+
+- **first query**: open the search page, type a word, press Enter: every request from navigation to the
+  first results on screen (the search page itself included);
+- **later query**: a second word in the same page: the requests it adds.
+
+For each: requests, bytes as transferred (our server does not compress: raw), bytes if the host gzips
+what compresses (Pagefind's own files are already gzipped), and time from Enter to results. Results go
+to stdout as a Markdown table and to bench/work/search-bytes.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from run import COMMAND, WORK, site_for  # noqa: E402
+
+from generator.preview.serve import PreviewServer  # noqa: E402
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Chrome DevTools' "Fast 4G" preset (devtools-frontend NetworkManager): 9 Mbit/s and 1.5 Mbit/s at 90 %,
+# 60 ms latency x 2.75.
+FAST_4G = {"offline": False, "latency": 165, "downloadThroughput": 9_000_000 * 0.9 / 8,
+           "uploadThroughput": 1_500_000 * 0.9 / 8}
+
+
+class Requests:
+    """Every response the page and its workers receive, with the file it came from."""
+
+    def __init__(self, site: Path):
+        self.site = site
+        self.seen: list[str] = []
+
+    def record(self, response) -> None:
+        self.seen.append(response.url)
+
+    def since(self, start: int) -> dict:
+        urls = self.seen[start:]
+        raw = gzipped = 0
+        for url in urls:
+            body = self._file_of(url)
+            raw += len(body)
+            gzipped += min(len(body), len(gzip.compress(body, 6))) if body else 0
+        return {"requests": len(urls), "raw_kb": round(raw / 1024, 1), "gzip_kb": round(gzipped / 1024, 1)}
+
+    def _file_of(self, url: str) -> bytes:
+        path = self.site / unquote(urlsplit(url).path).lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        return path.read_bytes() if path.is_file() else b""
+
+
+def results_for(page, query: str, timeout: float = 120_000) -> None:
+    page.wait_for_selector(f'#search[data-results-for="{query}"]', state="attached", timeout=timeout)
+
+
+def measure_site(output: Path, first: str, second: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server = PreviewServer(output, "127.0.0.1", 0, live=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            context = browser.new_context()
+            page = context.new_page()
+            requests = Requests(output)
+            context.on("response", requests.record)
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+            cdp.send("Network.emulateNetworkConditions", FAST_4G)
+            opened = time.perf_counter()
+            page.goto(server.url + "search/")
+            page.wait_for_selector(".search-layout:not([hidden])", timeout=120_000)
+            ready = time.perf_counter() - opened
+            report = {}
+            for name, query in (("first query", first), ("later query", second)):
+                start = len(requests.seen) if name == "later query" else 0
+                page.fill("#search-input", query)
+                pressed = time.perf_counter()
+                page.press("#search-input", "Enter")
+                results_for(page, query)
+                elapsed = time.perf_counter() - pressed
+                page.wait_for_timeout(300)  # stragglers (a result's data) belong to this query
+                report[name] = {**requests.since(start), "seconds": round(elapsed, 2), "query": query,
+                                "results": page.locator("#search-status").inner_text()}
+            report["first query"]["page_ready_s"] = round(ready, 2)
+            browser.close()
+    finally:
+        server.stop()
+        thread.join(timeout=5)
+    return report
+
+
+def build(root: Path) -> None:
+    subprocess.run([*COMMAND, "build", "-q"], cwd=root, check=True)
+
+
+def table(results: dict) -> str:
+    lines = ["| articles | scenario | requests | raw | gzip | time to results (Fast 4G) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for size, report in results.items():
+        for name, row in report.items():
+            lines.append(f"| {size:,} | {name} (`{row['query']}`) | {row['requests']} | {row['raw_kb']:,.0f} KB | "
+                         f"{row['gzip_kb']:,.0f} KB | {row['seconds']:.2f} s |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--first", default="starlink", help="the first query")
+    parser.add_argument("--second", default="tribunal", help="the later query")
+    parser.add_argument("--no-build", action="store_true", help="measure the output as it is")
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    results = {}
+    for size in (int(size) for size in args.sizes.split(",")):
+        root = site_for(size)
+        if not args.no_build:
+            build(root)
+        results[size] = measure_site(root / "output", args.first, args.second)
+        print(json.dumps({size: results[size]}, ensure_ascii=False), flush=True)
+    (WORK / "search-bytes.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
