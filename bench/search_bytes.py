@@ -57,17 +57,32 @@ class Requests:
     def since(self, start: int) -> dict:
         urls = self.seen[start:]
         raw = gzipped = 0
+        kinds: dict[str, list[float]] = {}
         for url in urls:
             body = self._file_of(url)
+            size = min(len(body), len(gzip.compress(body, 6))) if body else 0
             raw += len(body)
-            gzipped += min(len(body), len(gzip.compress(body, 6))) if body else 0
-        return {"requests": len(urls), "raw_kb": round(raw / 1024, 1), "gzip_kb": round(gzipped / 1024, 1)}
+            gzipped += size
+            kind = kinds.setdefault(_kind(url), [0, 0])
+            kind[0] += 1
+            kind[1] += round(size / 1024, 1)
+        return {"requests": len(urls), "raw_kb": round(raw / 1024, 1), "gzip_kb": round(gzipped / 1024, 1),
+                "by_kind": {name: f"{count} x, {size:.0f} KB" for name, (count, size) in sorted(kinds.items())}}
 
     def _file_of(self, url: str) -> bytes:
         path = self.site / unquote(urlsplit(url).path).lstrip("/")
         if path.is_dir():
             path = path / "index.html"
         return path.read_bytes() if path.is_file() else b""
+
+
+def _kind(url: str) -> str:
+    """What a request loads: Pagefind's part (wasm, pf_meta, pf_index, pf_filter, pf_fragment) or a page file."""
+    path = urlsplit(url).path
+    for suffix in (".pf_meta", ".pf_index", ".pf_filter", ".pf_fragment", ".pagefind", ".json", ".js", ".css"):
+        if path.endswith(suffix):
+            return suffix.lstrip(".")
+    return "page"
 
 
 def results_for(page, query: str, timeout: float = 120_000) -> None:
