@@ -521,3 +521,23 @@ def test_a_log_structured_index_searches_like_a_single_index(tmp_path, page, ser
             ours["titles"], reference["titles"] = sorted(ours["titles"]), sorted(reference["titles"])
         assert ours == reference, query
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_the_search_page_does_not_shift_while_results_load(browser, searchable_sample, serve_dir, viewport):
+    server = serve_dir(searchable_sample)
+    page = browser.new_page(viewport=viewport)
+    page.add_init_script("""window.shifts = []; new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.shifts.push(entry.value);
+    }).observe({ type: "layout-shift", buffered: true });""")
+    for query in ("", "?q=starlink"):
+        page.goto(server.url + "/search/" + query)
+        page.wait_for_selector("#search[data-results-for]", state="attached")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.shifts") == [], query
+    # On a phone the filters are folded away and the first result is above the fold.
+    panel_open = page.evaluate("document.querySelector('.search-filters-panel').open")
+    assert panel_open == (viewport["width"] > 800)
+    first = page.locator(".search-result").first.bounding_box()
+    assert first["y"] < viewport["height"]
+    page.close()

@@ -413,6 +413,9 @@ function syncControls() {
 
 async function start() {
   syncControls();
+  // On a phone the filters are folded away: the search box and the first result stay above the fold,
+  // and facets filled in later push nothing down.
+  root.querySelector(".search-filters-panel").open = !matchMedia("(max-width: 50rem)").matches;
   try {
     sources = await openIndex();
     // Loads every filter chunk: otherwise a first filtered search only reports counts of its own facet.
