@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.cache import code_version, file_stamp, file_stamps
+from generator.cache import CACHE_DIR, code_version, file_stamp, file_stamps
 from generator.config import Config, load_config, require_base_url, taxonomy_conflicts
 from generator.content.discover import discover_sources, discover_static
 from generator.content.values import Source
 from generator.errors import BuildFailed, SourceError
 from generator.noop import Inputs, inputs_digest, next_change, unchanged_result
 from generator.options import BuildMemory, BuildOptions
-from generator.output.search import SEARCH_DIR, SearchPage
+from generator.output.search_layout import SEARCH_DIR, SearchPage
 from generator.output.write import WriteReport
 from generator.pool import cyclic_gc_paused
 from generator.render.theme import load_theme
@@ -354,17 +354,21 @@ def _search_hook(config: Config, output: Path, search_pages: list[SearchPage], o
                  reporter: Reporter, result: BuildResult):
     """What the writer runs on the new tree before it goes live (Pagefind), and whether the live index is
     stale even if no page changed; (None, False) without search."""
-    from generator.output.search import index_search, is_current
+    from generator.output.search import index_search, is_current, plan_index
 
     if not (options.search and config.search.enabled):
         return None, False
     live_bundle = output / SEARCH_DIR
-    stale = not is_current(config, live_bundle, search_pages, config.root / ".cache")
+    # Planned once: whether to index, then (in the writer, before anything else changes) what to index.
+    work_dir = config.root / CACHE_DIR
+    planned = plan_index(config, search_pages, live_bundle, work_dir)
+    stale = not is_current(live_bundle, planned)
 
     def index(tree: Path, in_place: bool) -> None:
         with reporter.stage("search"):
             report = index_search(config, tree, reporter, search_pages, previous=live_bundle,
-                                  work_dir=config.root / ".cache", jobs=options.jobs, in_place=in_place)
+                                  work_dir=work_dir, jobs=options.jobs, in_place=in_place,
+                                  planned=planned)
             result.indexed = report.indexed
 
     return index, stale

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from generator.config import Config
 from generator.errors import SourceError
-from generator.output.search import SearchPage
+from generator.output.search_layout import SearchPage
 from generator.output.write import WriteReport
 
 if TYPE_CHECKING:

@@ -207,7 +207,11 @@ def test_changing_the_shard_size_reshards_the_index(site):
 
 
 def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
-    from generator.output.search_layout import listed_shards, load_state, manifest_digest
+    from generator.output.search_layout import load_state, manifest_digest, read_manifest
+    from generator.output.search_layout import listed_shards as listed
+
+    def listed_shards(bundle):
+        return listed(read_manifest(bundle))
 
     bundle = tmp_path / "pagefind"
     for key in ("2024", "recent"):
@@ -218,8 +222,8 @@ def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
     good = {"version": 2, "shards": [{"key": "recent", "digest": "r"}, {"key": "2024", "digest": "a"}]}
     (bundle / "shards.json").write_text(json.dumps(good))
     assert listed_shards(bundle) == {"recent": "r", "2024": "a"}
-    state = {"version": 1, "manifest": manifest_digest(bundle), "shard_size": 2, "base": {"2024": "a"},
-             "recent": "r", "pages": {"2024/05/a/index.html": ["2024", "d", "fr_1"]}}
+    state = {"version": 2, "manifest": manifest_digest(bundle), "shard_size": 2, "base": {"2024": "a"},
+             "recent": "r", "pages": {"2024/05/a/index.html": ["2024", "2024-05-01", "d", "fr_1"]}}
     (tmp_path / "state.json").write_text(json.dumps(state))
     assert load_state(tmp_path / "state.json", bundle).pages["2024/05/a/index.html"].id == "fr_1"
     for bad in ({"version": 2, "shards": [{"key": "../etc", "digest": "b"}]}, {"version": 1, "shards": []},

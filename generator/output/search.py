@@ -22,7 +22,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Collection
+import zlib
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,15 +43,13 @@ from generator.output.search_layout import (
     SearchPage,
     Shard,
     load_state,
+    bundle_is_current,
     manifest_digest,
     plan_layout,
     save_state,
 )
 from generator.output.write import link_file, link_tree
 from generator.report import Reporter
-
-__all__ = ["SEARCH_DIR", "SearchPage", "Shard", "SearchIndexError", "index_search", "prepare_index", "run_index",
-           "update_bundle", "replace_dir"]
 
 INSTALL_HINT = "install it with: pip install 'pagefind[bin]==1.5.2'"
 # What the search page loads from a shard; Pagefind's own UI bundles are not used by our themes.
@@ -103,8 +102,22 @@ def pagefind_executable() -> Path:
         raise SearchIndexError(f"the Pagefind binary is missing ({exc}); {INSTALL_HINT}") from None
 
 
+def plan_index(config: Config, pages: list[SearchPage], previous: Path | None,
+               work_dir: Path) -> tuple[IndexState | None, Layout]:
+    """What the bundle `previous` holds (remembered in `work_dir`), and what it should hold for `pages`."""
+    state = load_state(work_dir / STATE_FILE, previous)
+    return state, plan_layout(pages, state, config.search.shard_size, config.search.recent_size)
+
+
+def is_current(bundle: Path, planned: tuple[IndexState | None, Layout]) -> bool:
+    """Whether the bundle on disk already holds what `planned` (from `plan_index`) asks for."""
+    state, layout = planned
+    return bundle_is_current(bundle, layout, state)
+
+
 def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previous: Path | None,
-                  work_dir: Path, stable: bool = False) -> IndexPlan:
+                  work_dir: Path, stable: bool = False,
+                  planned: tuple[IndexState | None, Layout] | None = None) -> IndexPlan:
     """Plan the shards and say where Pagefind reads the pages of those to re-index.
 
     `previous` is the last bundle, whose state `work_dir` remembers. A site that may change while Pagefind
@@ -113,9 +126,7 @@ def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previ
     a glob listing the shard's pages, which spares creating and deleting a folder per page (several
     seconds for a cold build of 10,000 articles).
     """
-    state_file = work_dir / STATE_FILE
-    state = load_state(state_file, previous)
-    layout = plan_layout(pages, state, config.search.shard_size, config.search.recent_size)
+    state, layout = planned or plan_index(config, pages, previous, work_dir)
     snapshot = work_dir / "search-pages"
     if snapshot.exists():
         shutil.rmtree(snapshot)
@@ -127,7 +138,7 @@ def prepare_index(config: Config, site_dir: Path, pages: list[SearchPage], previ
             _link_pages(site_dir, [page.path for page in shard.pages], snapshot / shard.key)
         else:
             globs[shard.key] = glob
-    return IndexPlan(layout, previous if state is not None else None, snapshot, state_file,
+    return IndexPlan(layout, previous if state is not None else None, snapshot, work_dir / STATE_FILE,
                      config.search.shard_size, _kept_pages(layout, state), site_dir if globs else None, globs)
 
 
@@ -138,15 +149,6 @@ def _kept_pages(layout: Layout, state: IndexState | None) -> dict[str, IndexedPa
     kept = {shard.key for shard in layout.base
             if shard not in layout.stale and state.base.get(shard.key) == shard.digest}
     return {path: held for path, held in state.pages.items() if held.shard in kept}
-
-
-def is_current(config: Config, bundle: Path, pages: list[SearchPage], work_dir: Path) -> bool:
-    """Whether the bundle on disk already holds what these pages ask for (nothing to index or rewrite)."""
-    from generator.output.search_layout import bundle_is_current
-
-    state = load_state(work_dir / STATE_FILE, bundle)
-    layout = plan_layout(pages, state, config.search.shard_size, config.search.recent_size)
-    return bundle_is_current(bundle, layout, state)
 
 
 # Output paths are made of slugs (letters, digits, hyphens) and the permalink's fixed text: anything else
@@ -217,15 +219,16 @@ def run_index(plan: IndexPlan, target: Path, reporter: Reporter, jobs: int = 1, 
 
 def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list[SearchPage],
                  previous: Path | None = None, work_dir: Path | None = None, jobs: int = 1,
-                 in_place: bool = False) -> IndexReport:
+                 in_place: bool = False, planned: tuple[IndexState | None, Layout] | None = None) -> IndexReport:
     """(Re)build `site_dir/pagefind/` from `pages`, reusing the unchanged shards of the `previous` bundle.
 
     `in_place`: `site_dir` is the live site; only changed shards are replaced, each by one rename.
+    `planned`: `plan_index` of the same pages against the same previous bundle, when already made.
     """
     target = site_dir / SEARCH_DIR
     # Nothing else writes to the site during a build: Pagefind can read it in place.
     plan = prepare_index(config, site_dir, pages, target if in_place else previous, work_dir or site_dir.parent,
-                         stable=True)
+                         stable=True, planned=planned)
     if in_place and target.is_dir() and plan.previous is not None:
         return update_bundle(plan, target, reporter, jobs)
     if target.exists():
@@ -236,16 +239,13 @@ def index_search(config: Config, site_dir: Path, reporter: Reporter, pages: list
 
 def update_bundle(plan: IndexPlan, bundle: Path, reporter: Reporter, jobs: int = 1) -> IndexReport:
     """Index the stale shards beside the live `bundle`, then swap each in; the manifest goes last."""
-    if plan.previous is None:  # nothing of the bundle on disk can be trusted: index it all afresh
-        fresh = bundle.with_name(f".{bundle.name}.new")
-        if fresh.exists():
-            shutil.rmtree(fresh)
-        report = run_index(plan, fresh, reporter, jobs)
-        replace_dir(fresh, bundle)
-        return report
     fresh = bundle.with_name(f".{bundle.name}.new")
     if fresh.exists():
         shutil.rmtree(fresh)
+    if plan.previous is None:  # nothing of the bundle on disk can be trusted: index it all afresh
+        report = run_index(plan, fresh, reporter, jobs)
+        replace_dir(fresh, bundle)
+        return report
     stale = IndexPlan(Layout(plan.stale, None, (), plan.stale), None, plan.snapshot, plan.state_file,
                       plan.shard_size, {}, plan.site, plan.globs)
     report = run_index(stale, fresh, reporter, jobs, finish=False)
@@ -281,7 +281,7 @@ def finish_bundle(plan: IndexPlan, bundle: Path) -> None:
     for shard in layout.base:
         if shard in layout.stale:  # freshly indexed: learn the ids Pagefind gave its pages
             ids = _page_ids(bundle / shard.key)
-            held.update({page.path: IndexedPage(shard.key, page.digest, ids.get(_url_of(page.path), ""))
+            held.update({page.path: IndexedPage(shard.key, page.date, page.digest, ids.get(_url_of(page.path), ""))
                          for page in shard.pages})
     entries = [_entry(bundle, shard) for shard in layout.base]
     if layout.recent is not None:
@@ -307,7 +307,7 @@ def _entry(bundle: Path, shard: Shard) -> dict:
         languages = {lang: info["page_count"] for lang, info in sorted(entry["languages"].items())}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         languages = {}
-    days = [page.date for page in shard.pages if page.date.year > 1]
+    days = [page.date for page in shard.pages]
     return {"key": shard.key, "path": f"{shard.key}/", "pages": len(shard.pages), "digest": shard.digest,
             "languages": languages, "from": min(days).isoformat() if days else None,
             "to": max(days).isoformat() if days else None}
@@ -319,13 +319,23 @@ def _url_of(path: str) -> str:
 
 
 def _page_ids(shard_dir: Path) -> dict[str, str]:
-    """URL -> Pagefind id of every page of a shard, read from its fragments."""
+    """URL -> Pagefind id of every page of a shard, read from its fragments.
+
+    A fragment is gzipped JSON starting with the page's URL: only its first kilobyte is inflated (a third
+    of the time of reading whole fragments: 0.4 s instead of 1.4 s for 10,000 pages).
+    """
     ids = {}
     for fragment in (shard_dir / "fragment").glob("*.pf_fragment"):
-        url = _fragment(shard_dir, fragment.stem).get("url")
-        if isinstance(url, str):
-            ids[unquote(url)] = fragment.stem
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(fragment.read_bytes(), 1024)
+            url = json.loads(_FRAGMENT_URL.search(head).group(1))
+        except (OSError, zlib.error, AttributeError, ValueError):
+            continue
+        ids[unquote(url)] = fragment.stem
     return ids
+
+
+_FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":("(?:[^"\\]|\\.)*")')
 
 
 def _fragment(shard_dir: Path, page_id: str) -> dict:
@@ -358,6 +368,3 @@ def _run_pagefind(site: Path, target: Path, reporter: Reporter, glob: str | None
     for line in result.stdout.splitlines():
         if "warning" in line.lower():
             reporter.detail("pagefind: " + line.strip())
-
-
-IndexFunction = Callable[..., IndexReport]

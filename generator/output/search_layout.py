@@ -20,7 +20,7 @@ MANIFEST = "shards.json"
 MANIFEST_VERSION = 2
 RECENT_KEY = "recent"
 STATE_FILE = "search-index.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,10 @@ class Shard:
 
 @dataclass(frozen=True)
 class IndexedPage:
-    """A page as a base shard holds it: the digest of what was indexed, and Pagefind's id for it."""
+    """A page as a base shard holds it: its date and the digest of what was indexed, Pagefind's id for it."""
 
     shard: str
+    date: date
     digest: str
     id: str
 
@@ -148,7 +149,7 @@ def plan_layout(pages: list[SearchPage], state: IndexState | None, shard_size: i
         shadowed = [held for path, held in state.pages.items()
                     if path not in current or current[path].digest != held.digest]
         if len(recent) + len(shadowed) <= recent_size:
-            base = _base_shards(state, pages)
+            base = _base_shards(state)
             recent_shard = _shard(RECENT_KEY, recent) if recent else None
             stale = (recent_shard,) if recent_shard and recent_shard.digest != state.recent else ()
             return Layout(base, recent_shard, tuple(sorted(shadowed, key=lambda held: held.id)), stale)
@@ -157,14 +158,11 @@ def plan_layout(pages: list[SearchPage], state: IndexState | None, shard_size: i
     return Layout(base, None, (), tuple(shard for shard in base if known.get(shard.key) != shard.digest))
 
 
-def _base_shards(state: IndexState, pages: list[SearchPage]) -> tuple[Shard, ...]:
+def _base_shards(state: IndexState) -> tuple[Shard, ...]:
     """The base shards as the bundle holds them (pages as indexed, whatever they became), newest first."""
-    by_path = {page.path: page for page in pages}
     members: dict[str, list[SearchPage]] = {key: [] for key in state.base}
     for path, held in state.pages.items():
-        page = by_path.get(path)
-        day = page.date if page is not None else date.min
-        members[held.shard].append(SearchPage(path, day, held.digest))
+        members[held.shard].append(SearchPage(path, held.date, held.digest))
     return tuple(Shard(key, tuple(sorted(members[key], key=lambda p: (p.date, p.path)))) for key in state.base)
 
 
@@ -184,8 +182,8 @@ def load_state(state_file: Path, bundle: Path | None) -> IndexState | None:
         if data.get("version") != STATE_VERSION or data.get("manifest") != manifest_digest(bundle):
             return None
         base = {str(key): str(digest) for key, digest in data["base"].items()}
-        pages = {str(path): IndexedPage(str(shard), str(digest), str(page_id))
-                 for path, (shard, digest, page_id) in data["pages"].items()}
+        pages = {str(path): IndexedPage(str(shard), date.fromisoformat(day), str(digest), str(page_id))
+                 for path, (shard, day, digest, page_id) in data["pages"].items()}
         recent = data.get("recent")
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -200,39 +198,41 @@ def load_state(state_file: Path, bundle: Path | None) -> IndexState | None:
 def save_state(state_file: Path, state: IndexState) -> None:
     data = {"version": STATE_VERSION, "manifest": state.manifest, "shard_size": state.shard_size,
             "base": state.base, "recent": state.recent,
-            "pages": {path: [held.shard, held.digest, held.id] for path, held in sorted(state.pages.items())}}
+            "pages": {path: [held.shard, held.date.isoformat(), held.digest, held.id]
+                      for path, held in sorted(state.pages.items())}}
     state_file.parent.mkdir(parents=True, exist_ok=True)
     temporary = state_file.with_name(state_file.name + ".tmp")
     temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, state_file)
 
 
-def bundle_is_complete(bundle: Path) -> bool:
-    """Whether the bundle exists with every shard its manifest lists (someone may have deleted some)."""
-    return _manifest_is_ours(bundle) and all((bundle / key / "pagefind.js").is_file() for key in listed_shards(bundle))
-
-
-def listed_shards(bundle: Path | None) -> dict[str, str]:
-    """Shard key -> digest of every shard the manifest of `bundle` lists; empty when it is not ours."""
+def read_manifest(bundle: Path | None) -> dict | None:
+    """The manifest of `bundle` when it is ours: our version, and only shard keys that are date ranges or the
+    recent shard (keys become folder names to link from: anything else means nothing in it is reused)."""
     if bundle is None:
-        return {}
+        return None
     try:
         data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
         if data.get("version") != MANIFEST_VERSION:
-            return {}
-        listed = {str(entry["key"]): str(entry["digest"]) for entry in data["shards"]}
+            return None
+        keys = [str(entry["key"]) for entry in data["shards"]]
+        shadowed = data.get("shadowed", {})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-    # Keys become folder names to link from: anything but a date-range key ("2006-2008", "2024-07-14-2")
-    # or the recent shard means the manifest is not ours, and nothing in it is reused.
-    return listed if all(_SHARD_KEY.fullmatch(key) for key in listed) else {}
+        return None
+    if not all(_SHARD_KEY.fullmatch(key) for key in keys) or not isinstance(shadowed, dict):
+        return None
+    return data
 
 
-def _manifest_is_ours(bundle: Path) -> bool:
-    try:
-        return json.loads((bundle / MANIFEST).read_text(encoding="utf-8")).get("version") == MANIFEST_VERSION
-    except (OSError, ValueError, AttributeError):
-        return False
+def listed_shards(manifest: dict | None) -> dict[str, str]:
+    """Shard key -> digest of every shard a manifest (from `read_manifest`) lists."""
+    return {str(entry["key"]): str(entry["digest"]) for entry in manifest["shards"]} if manifest else {}
+
+
+def bundle_is_complete(bundle: Path) -> bool:
+    """Whether the bundle exists with every shard its manifest lists (someone may have deleted some)."""
+    manifest = read_manifest(bundle)
+    return manifest is not None and all((bundle / key / "pagefind.js").is_file() for key in listed_shards(manifest))
 
 
 _SHARD_KEY = re.compile(r"\d{4}(-\d{1,4})*|" + RECENT_KEY)
@@ -240,13 +240,7 @@ _SHARD_KEY = re.compile(r"\d{4}(-\d{1,4})*|" + RECENT_KEY)
 
 def bundle_is_current(bundle: Path, layout: Layout, state: IndexState | None) -> bool:
     """Whether the bundle on disk is what `layout` asks for (planned against its own `state`)."""
-    return state is not None and not layout.stale and bundle_is_complete(bundle) and \
-        listed_shards(bundle) == {shard.key: shard.digest for shard in layout.shards} and \
-        len(layout.shadowed) == _shadowed_count(bundle)
-
-
-def _shadowed_count(bundle: Path) -> int:
-    try:
-        return len(json.loads((bundle / MANIFEST).read_text(encoding="utf-8")).get("shadowed", {}))
-    except (OSError, ValueError, AttributeError):
-        return -1
+    manifest = read_manifest(bundle)
+    return state is not None and manifest is not None and not layout.stale and \
+        listed_shards(manifest) == {shard.key: shard.digest for shard in layout.shards} and \
+        set(manifest.get("shadowed", {})) == {page.id for page in layout.shadowed if page.id}

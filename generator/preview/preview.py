@@ -19,7 +19,8 @@ from pathlib import Path
 from generator.config import CONFIG_FILE
 from generator.errors import BuildFailed, SourceError, UsageError
 from generator.options import BuildOptions
-from generator.output.search import SearchIndexError, SearchPage, prepare_index, replace_dir, run_index, update_bundle
+from generator.output.search import SearchIndexError, prepare_index, replace_dir, run_index, update_bundle
+from generator.output.search_layout import SearchPage
 from generator.pool import default_jobs
 from generator.preview.serve import LOOPBACK_NAMES, PreviewServer
 from generator.preview.session import PreviewSession

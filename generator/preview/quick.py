@@ -25,7 +25,7 @@ from generator.config import load_config
 from generator.content.schema import STRUCTURAL_FIELDS
 from generator.content.values import Source
 from generator.options import BuildOptions
-from generator.output.search import SearchPage
+from generator.output.search_layout import SearchPage
 from generator.output.write import MARKER, OutputWriter
 from generator.render.render import render_chunk
 from generator.render.theme import load_theme

@@ -18,7 +18,7 @@ from generator.config import CONFIG_FILE, Config
 from generator.content.values import Source
 from generator.errors import SourceError
 from generator.options import BuildMemory, BuildOptions
-from generator.output.search import SearchPage
+from generator.output.search_layout import SearchPage
 from generator.render.theme import Theme, theme_files
 from generator.report import Reporter
 from generator.result import BuildResult, BuiltSite
