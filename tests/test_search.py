@@ -207,8 +207,8 @@ def test_changing_the_shard_size_reshards_the_index(site):
 
 
 def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
-    from generator.output.search_layout import load_state, manifest_digest, read_manifest
     from generator.output.search_layout import listed_shards as listed
+    from generator.output.search_layout import load_state, manifest_digest, read_manifest
 
     def listed_shards(bundle):
         return listed(read_manifest(bundle))
