@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,14 +28,28 @@ WORK = Path(__file__).resolve().parent / "work"
 COMMAND = [sys.executable, "-m", "generator"]
 
 
-def measure(args: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command, children included."""
+class CommandFailed(SystemExit):
+    """A measured command exited with an error (e.g. Pagefind killed for lack of memory)."""
+
+    def __init__(self, message: str, wall: float, peak_mb: float) -> None:
+        super().__init__(message)
+        self.wall, self.peak_mb = wall, peak_mb
+
+
+def measure(args: list[str], cwd: Path, timeout: float | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one command, children included; killed after `timeout` seconds."""
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killer = threading.Timer(timeout, process.kill) if timeout else None
+    if killer:
+        killer.start()
     _, status, usage = os.wait4(process.pid, 0)
+    if killer:
+        killer.cancel()
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(args)}\n{process.stderr.read().decode()}")
+        raise CommandFailed(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(args)}\n"
+                            f"{process.stderr.read().decode()[-2000:]}", wall, usage.ru_maxrss / 1024)
     return wall, usage.ru_maxrss / 1024
 
 
@@ -108,7 +123,24 @@ def edit(path: Path, old: str, new: str):
     return apply, restore
 
 
-SCENARIOS = ("cold", "search", "noop", "edit", "retag", "template", "hugo", "pagefind")
+def new_articles(folder: Path):
+    """(apply, remove): each apply() publishes one more article, dated after every other (the daily case)."""
+    count = [0]
+
+    def apply() -> None:
+        count[0] += 1
+        folder.mkdir(exist_ok=True)
+        (folder / f"nouvel-article-{count[0]}.md").write_text(
+            f"---\ntitle: Nouvel article {count[0]}\ndate: 2026-01-{count[0]:02d}T08:00:00\nlang: fr\n"
+            f"topics: [Starlink]\n---\n\nUn article publié aujourd'hui, numéro {count[0]}.\n")
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    return apply, remove
+
+
+SCENARIOS = ("cold", "search", "noop", "edit", "retag", "new", "template", "hugo", "pagefind")
 
 
 def bench_size(size: int, runs: int, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
@@ -153,12 +185,20 @@ def _rebuilds(root: Path, size: int, runs: int, scenarios: tuple[str, ...], buil
             results[name] = median_of(runs, apply, build, root)
             restore()
             measure(build, root)
+    if "new" in scenarios:
+        apply, remove = new_articles(root / "content/articles/nouveaux")
+        results["one new article"] = median_of(runs, apply, build, root)
+        remove()
+        measure(build, root)
     if "template" in scenarios:
         apply, restore = edit(root / "themes/bench/templates/article.html", "", "{# edited {n} #}\n")
         results["one template edit"] = median_of(1, apply, build, root)
         restore()
         measure(build, root)
     return results
+
+
+HUGO_TIMEOUT = 15 * 60  # Hugo 0.111 swaps for half an hour on 100,000 articles before the kernel kills it
 
 
 def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) -> dict:
@@ -171,15 +211,26 @@ def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) ->
     pagefind = [str(get_executable()), "--site", str(root / "public"), "--output-path", str(target), "--quiet"]
 
     indexing: list[tuple[float, float]] = []  # Pagefind's own runs, inside hugo_and_pagefind()
+    failures: list[CommandFailed] = []  # Pagefind runs out of memory on large archives
 
     def hugo() -> tuple[float, float]:
         clean_hugo(root)
-        return measure(hugo_command(root), root)
+        try:
+            return measure(hugo_command(root), root, timeout=HUGO_TIMEOUT)
+        except CommandFailed as failure:  # e.g. out of memory: 100,000 articles fill 24 GB and swap
+            failures.append(failure)
+            return failure.wall, failure.peak_mb
 
     def hugo_and_pagefind() -> tuple[float, float]:
         hugo_wall, hugo_peak = hugo()
+        if failures:
+            return hugo_wall, hugo_peak
         set_aside(target)
-        pagefind_wall, pagefind_peak = measure(pagefind, root)
+        try:
+            pagefind_wall, pagefind_peak = measure(pagefind, root)
+        except CommandFailed as failure:
+            failures.append(failure)
+            pagefind_wall, pagefind_peak = failure.wall, failure.peak_mb
         indexing.append((pagefind_wall, pagefind_peak))
         return hugo_wall + pagefind_wall, max(hugo_peak, pagefind_peak)
 
@@ -189,13 +240,23 @@ def _against_hugo(archive: Path, runs: int, scenarios: tuple[str, ...], ours) ->
         our_runs, their_runs = paired(runs, ours(False), hugo)
         results["cold build, no search"] = summary(our_runs)
         results[hugo_name] = summary(their_runs)
+        if failures:  # Hugo itself failed: nothing to compare with, nor to give Pagefind
+            results[hugo_name]["failed"] = str(failures[0])
+            print(failures[0], file=sys.stderr)
+            if "search" in scenarios:
+                results["cold build, with search"] = summary([ours(True)() for _ in range(runs)])
+            return results
         results["ratio: cold build / Hugo"] = pair_ratios(our_runs, their_runs)
     if "search" in scenarios:
         our_runs, their_runs = paired(runs, ours(True), hugo_and_pagefind)
         results["cold build, with search"] = summary(our_runs)
         results["Pagefind over Hugo's output"] = summary(indexing)
-        results["Hugo + Pagefind"] = summary(their_runs)
-        results["ratio: cold build with search / (Hugo + Pagefind)"] = pair_ratios(our_runs, their_runs)
+        if failures:
+            results["Pagefind over Hugo's output"]["failed"] = str(failures[0])
+            print(failures[0], file=sys.stderr)
+        else:
+            results["Hugo + Pagefind"] = summary(their_runs)
+            results["ratio: cold build with search / (Hugo + Pagefind)"] = pair_ratios(our_runs, their_runs)
     return results
 
 
@@ -237,7 +298,8 @@ def _cell(result: dict) -> str:
     if "ratio" in result:
         return f"**{result['ratio']:.2f}x** (pairs: {', '.join(f'{r:.2f}' for r in result['pairs'])})"
     runs = f" ({', '.join(f'{w:.1f}' for w in result['samples_s'])})" if len(result.get("samples_s", ())) > 1 else ""
-    return f"{result['wall_s']:.2f} s{runs}, {result['peak_mb']:.0f} MB"
+    failed = " (failed)" if "failed" in result else ""
+    return f"{result['wall_s']:.2f} s{runs}, {result['peak_mb']:.0f} MB{failed}"
 
 
 def main() -> None:

@@ -9,7 +9,10 @@ scenarios:
 
 - **first query**: open the search page, type a word, press Enter: every request from navigation to the
   first results on screen (the search page itself included);
-- **later query**: a second word in the same page: the requests it adds.
+- **later query**: a second word in the same page: the requests it adds;
+- **whole archive**: the reader then asks for the whole archive ("Chercher dans toutes les archives"):
+  a query first opens only the newest shards, as many as give a page of results, and this is what
+  opening every other shard adds.
 
 For each: requests, bytes as transferred (our server does not compress: raw), bytes if the host gzips
 what compresses (Pagefind's own files are already gzipped), and time from Enter to results. Results go
@@ -121,6 +124,16 @@ def measure_site(output: Path, first: str, second: str) -> dict:
                 page.wait_for_timeout(300)  # stragglers (a result's data) belong to this query
                 report[name] = {**requests.since(start), "seconds": round(elapsed, 2), "query": query,
                                 "results": page.locator("#search-status").inner_text()}
+            if page.locator("#search-wider").is_visible():
+                start = len(requests.seen)
+                page.evaluate("delete document.getElementById('search').dataset.resultsFor")
+                pressed = time.perf_counter()
+                page.click("#search-wider")
+                results_for(page, second)
+                elapsed = time.perf_counter() - pressed
+                page.wait_for_timeout(300)
+                report["whole archive"] = {**requests.since(start), "seconds": round(elapsed, 2), "query": second,
+                                           "results": page.locator("#search-status").inner_text()}
             report["first query"]["page_ready_s"] = round(ready, 2)
             browser.close()
     finally:

@@ -266,7 +266,8 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
             results = iter_tasks(render_and_hash_chunk, spread(plan.jobs), options.jobs, (renderer, salt), progress)
             write_rendered(_taking_hashes(results, fingerprints, search_digests), writer, config, reporter)
         else:
-            fingerprints = {job.output_path: renderer.fingerprint(job) for job in plan.jobs}
+            fingerprints = fingerprint_jobs(renderer, plan.jobs, salt if options.search else None, options.jobs,
+                                            search_digests)
             folder = str(output)
             unchanged = {path for path, print_ in fingerprints.items()
                          if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
@@ -276,6 +277,27 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
         if config.deploy.headers:
             writer.add("_headers", headers_file(config, writer.paths | unchanged))
     return RenderedSite(renderer, writer, fingerprints, unchanged, state, salt, search_digests)
+
+
+def fingerprint_jobs(renderer: Renderer, jobs: list[Job], salt: str | None, workers: int,
+                     search_digests: dict[str, str]) -> dict[str, str]:
+    """Output path -> fingerprint of every job; the search digests of article pages go to `search_digests`.
+
+    The workers are forked with the model in memory and send back only hashes: hashing is most of an
+    incremental build's work. A renderer tracking which pages show which article (the preview) hashes here.
+    """
+    from generator.pool import run_tasks
+    from generator.render.render import hash_chunk
+
+    if renderer.pages_showing is not None:
+        return {job.output_path: renderer.fingerprint(job) for job in jobs}
+    fingerprints = {}
+    for job, (fingerprint, search_digest) in zip(jobs, run_tasks(hash_chunk, jobs, workers, (renderer, salt)),
+                                                 strict=True):
+        fingerprints[job.output_path] = fingerprint
+        if search_digest is not None:
+            search_digests[job.output_path] = search_digest
+    return fingerprints
 
 
 def spread(jobs: list[Job]) -> list[Job]:

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import NOW, ROOT, article, build_site, build_with_search
@@ -207,8 +208,8 @@ def test_changing_the_shard_size_reshards_the_index(site):
 
 
 def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
+    from generator.output.search_layout import MANIFEST_VERSION, load_state, manifest_digest, read_manifest
     from generator.output.search_layout import listed_shards as listed
-    from generator.output.search_layout import load_state, manifest_digest, read_manifest
 
     def listed_shards(bundle):
         return listed(read_manifest(bundle))
@@ -219,15 +220,15 @@ def test_a_foreign_manifest_or_state_is_never_trusted(tmp_path):
         (bundle / key / "pagefind.js").write_text("")
     (tmp_path / "etc").mkdir()
     (tmp_path / "etc/pagefind.js").write_text("")
-    good = {"version": 2, "shards": [{"key": "recent", "digest": "r"}, {"key": "2024", "digest": "a"}]}
+    good = {"version": MANIFEST_VERSION, "shards": [{"key": "recent", "digest": "r"}, {"key": "2024", "digest": "a"}]}
     (bundle / "shards.json").write_text(json.dumps(good))
     assert listed_shards(bundle) == {"recent": "r", "2024": "a"}
     state = {"version": 2, "manifest": manifest_digest(bundle), "shard_size": 2, "base": {"2024": "a"},
              "recent": "r", "pages": {"2024/05/a/index.html": ["2024", "2024-05-01", "d", "fr_1"]}}
     (tmp_path / "state.json").write_text(json.dumps(state))
     assert load_state(tmp_path / "state.json", bundle).pages["2024/05/a/index.html"].id == "fr_1"
-    for bad in ({"version": 2, "shards": [{"key": "../etc", "digest": "b"}]}, {"version": 1, "shards": []},
-                {"shards": 3}, [1]):
+    for bad in ({"version": MANIFEST_VERSION, "shards": [{"key": "../etc", "digest": "b"}]},
+                {"version": 1, "shards": []}, {"shards": 3}, [1]):
         (bundle / "shards.json").write_text(json.dumps(bad))
         assert listed_shards(bundle) == {}
     (bundle / "shards.json").write_text("{not json")
@@ -437,7 +438,12 @@ def test_an_edit_reindexes_only_the_recent_shard_and_shadows_the_base_copy(site)
     old = site.output / f"pagefind/2022/fragment/{old_id}.pf_fragment"
     assert "Kiev" in gzip.decompress(old.read_bytes()).decode()
     assert shadow["filters"]["topic"] == ["Ukraine"] and shadow["filters"]["year"] == ["2022"]
-    assert manifest["shards"][0]["dates"] == {_fragment_ids(site, "recent")[0]: "2022-05-01"}
+    [recent_id] = _fragment_ids(site, "recent")
+    assert manifest["shards"][0]["dates"] == {recent_id: "2022-05-01"}
+    assert manifest["shards"][0]["filters"][recent_id] == {"topic": ["Ukraine"], "year": ["2022"]}
+    # The whole archive's counts, for the search page before any query: the shadowed copy counted out.
+    assert manifest["totals"]["fr"]["topic"] == {"Ukraine": 1}
+    assert manifest["totals"]["fr"]["year"] == {"2022": 1, "2024": 2}
     assert site_build(site).indexed == []  # nothing changed: nothing indexed
     # A new article joins the recent shard; a deleted one is shadowed and indexed nowhere.
     site.write({"content/articles/newest.md": article(title="Plus neuf", date="2024-07-01", body="Encore.")})
@@ -446,6 +452,7 @@ def test_an_edit_reindexes_only_the_recent_shard_and_shadows_the_base_copy(site)
     manifest = _manifest(site)
     assert manifest["shards"][0]["pages"] == 2 and len(manifest["shadowed"]) == 2
     assert "Starlink" not in _indexed_texts(site.output / "pagefind/recent")
+    assert manifest["totals"]["fr"]["year"] == {"2022": 1, "2024": 2}  # one 2024 article gone, one added
 
 
 def test_the_recent_shard_is_merged_into_the_base_past_its_size(site):
@@ -545,3 +552,109 @@ def test_the_search_page_does_not_shift_while_results_load(browser, searchable_s
     first = page.locator(".search-result").first.bounding_box()
     assert first["y"] < viewport["height"]
     page.close()
+
+
+# --- Newest first: what a reader downloads does not grow with the archive --------------------------------
+
+# Three articles a year from 2014 to 2021, two years per base shard: 2020-2021, 2018-2019, 2016-2017, 2014-2015.
+YEARLY = {f"content/articles/{year}-{month:02d}.md": article(
+    title=f"Starlink {year}-{month:02d}", date=f"{year}-{month:02d}-15T10:00:00", body="Starlink et satellites.",
+    topics="[Espace]") for year in range(2014, 2022) for month in (2, 6, 10)}
+NEWEST_FIRST = [f"Starlink {year}-{month:02d}" for year in range(2021, 2013, -1) for month in (10, 6, 2)]
+
+
+@pytest.fixture(scope="module")
+def yearly_archive(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("yearly")
+    for relative, text in YEARLY.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    shutil.copy(ROOT / "site.toml", root / "site.toml")
+    with (root / "site.toml").open("a") as config:
+        config.write("\n[search]\nshard_size = 7\n")
+    build_with_search(root, root / "output")
+    assert [s["key"] for s in _manifest_of(root)["shards"]] == ["2020-2021", "2018-2019", "2016-2017", "2014-2015"]
+    return root / "output"
+
+
+def _shards_fetched(requests: list[str]) -> set[str]:
+    return {match.group(1) for url in requests if (match := re.search(r"/pagefind/([\w-]+)/", url))}
+
+
+def _open_recording(page, server, query: str) -> list[str]:
+    """Open the search page at `query` and wait for its results; the URLs it requests, as they come."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(server.url + "/search/" + query)
+    page.wait_for_selector("#search[data-results-for]", state="attached")
+    return requests
+
+
+def _titles(page) -> list[str]:
+    return page.eval_on_selector_all(".search-result-title a", "nodes => nodes.map(n => n.textContent)")
+
+
+def test_a_query_opens_the_newest_shards_first_and_older_ones_as_the_reader_asks(yearly_archive, page, serve_dir):
+    requests = _open_recording(page, serve_dir(yearly_archive), "?q=starlink&sort=date")
+    # Two shards give a page of results: the two older ones are not even downloaded.
+    assert _shards_fetched(requests) == {"2020-2021", "2018-2019"}
+    assert page.inner_text("#search-status") == "12 résultats depuis le 15 février 2018"
+    assert _titles(page) == NEWEST_FIRST[:10]
+    assert page.locator("#search-wider").is_visible() and page.locator("#search-more").is_visible()
+    assert _facet_labels(page, "year") == [f"{year} (3)" for year in range(2021, 2017, -1)]
+    page.click("#search-more")  # the last two of the window, then the older shards: the list goes on in order
+    page.wait_for_function("document.querySelectorAll('.search-result').length === 20")
+    assert _titles(page) == NEWEST_FIRST[:20]
+    assert page.inner_text("#search-status") == "24 résultats"
+    assert _shards_fetched(requests) == {"2020-2021", "2018-2019", "2016-2017", "2014-2015"}
+    assert not page.locator("#search-wider").is_visible()
+    page.click("#search-more")
+    page.wait_for_function("document.querySelectorAll('.search-result').length === 24")
+    assert _titles(page) == NEWEST_FIRST and not page.locator("#search-more").is_visible()
+    assert page.js_errors == []
+
+
+def test_the_whole_archive_is_one_click_away_and_counts_as_one_index(yearly_archive, page, serve_dir):
+    _open_recording(page, serve_dir(yearly_archive), "?q=starlink")
+    page.click("#search-wider")
+    page.wait_for_function("document.querySelector('#search-status').textContent === '24 résultats'")
+    assert "from=2014" in page.url and page.input_value("#search-from") == "2014"
+    assert _facet_labels(page, "year") == [f"{year} (3)" for year in range(2021, 2013, -1)]
+    assert _facet_labels(page, "topic") == ["Espace (24)"]
+    assert page.js_errors == []
+
+
+def test_a_period_filter_searches_exactly_those_years_and_only_their_shards(yearly_archive, page, serve_dir):
+    # 2019 and 2020 lie in two shards that also hold 2018 and 2021: counted a year at a time.
+    requests = _open_recording(page, serve_dir(yearly_archive), "?q=satellites&from=2019&to=2020&sort=date")
+    assert page.inner_text("#search-status") == "6 résultats"
+    assert _titles(page) == [t for t in NEWEST_FIRST if t.split()[1][:4] in ("2019", "2020")]
+    assert _facet_labels(page, "year") == ["2020 (3)", "2019 (3)"]
+    assert _shards_fetched(requests) <= {"2020-2021", "2018-2019"}
+    # Without words: the period alone lists its articles, newest first; the selects drive the same state.
+    page.fill("#search-input", "")
+    page.select_option("#search-to", "2014")  # before "from": the two ends are swapped
+    page.wait_for_function("new URLSearchParams(location.search).get('from') === '2014'")
+    page.wait_for_function("document.querySelector('#search-status').textContent === '18 résultats'")
+    assert page.input_value("#search-from") == "2014" and page.input_value("#search-to") == "2019"
+    assert _titles(page)[0] == "Starlink 2019-10"
+    assert page.js_errors == []
+
+
+def _facet_labels(page, facet: str) -> list[str]:
+    return [" ".join(label.split()) for label in page.eval_on_selector_all(
+        f'#search-facets fieldset[data-facet="{facet}"] label:not([hidden])', "nodes => nodes.map(n => n.textContent)")]
+
+
+def test_filter_counts_are_read_from_pagefinds_files_and_a_damaged_file_is_skipped(tmp_path):
+    from generator.output.pagefind_files import filter_counts
+
+    folder = tmp_path / "filter"
+    folder.mkdir()
+    # ["year", [["2024", [0, 1, 300]], ["2023", [2]]]] in CBOR, gzipped after Pagefind's header
+    cbor = bytes([0x82, 0x64]) + b"year" + bytes([0x82, 0x82, 0x64]) + b"2024" + bytes([0x83, 0, 1, 0x19, 1, 44]) \
+        + bytes([0x82, 0x64]) + b"2023" + bytes([0x81, 2])
+    (folder / "fr_1.pf_filter").write_bytes(gzip.compress(b"pagefind_dcd" + cbor))
+    (folder / "fr_2.pf_filter").write_bytes(gzip.compress(b"pagefind_dcd" + cbor[:-3]))  # truncated
+    (folder / "en_3.pf_filter").write_bytes(b"not gzip at all")
+    assert filter_counts(tmp_path) == {"fr": {"year": {"2024": 3, "2023": 1}}}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 RECENT_KEY = "recent"
 STATE_FILE = "search-index.json"
 STATE_VERSION = 2

@@ -253,3 +253,11 @@ def render_and_hash_chunk(shared: tuple[Renderer, str], jobs: list) -> list[tupl
     renderer, salt = shared
     return [(*result, renderer.fingerprint(job), renderer.article_digest(job, salt) if job.article else None)
             for job, result in zip(jobs, render_chunk(renderer, jobs), strict=True)]
+
+
+def hash_chunk(shared: tuple[Renderer, str | None], jobs: list) -> list[tuple]:
+    """(fingerprint, search digest or None) per job, without rendering (runs in workers); no search
+    digests without a `salt` (a build without search)."""
+    renderer, salt = shared
+    return [(renderer.fingerprint(job, track=False),
+             renderer.article_digest(job, salt) if job.article and salt is not None else None) for job in jobs]

@@ -16,6 +16,9 @@ const list = document.getElementById("search-results-list");
 const more = document.getElementById("search-more");
 const facetBox = document.getElementById("search-facets");
 const clear = document.getElementById("search-clear");
+const wider = document.getElementById("search-wider");
+const fromSelect = document.getElementById("search-from");
+const toSelect = document.getElementById("search-to");
 const templates = {
   result: document.getElementById("search-result-template"),
   chip: document.getElementById("search-chip-template"),
@@ -29,12 +32,19 @@ const section = root.querySelector(".search-results");
 const expanded = new Set();
 const LANG = "lang";  // the language facet: which index a result comes from, not a Pagefind filter
 
-let sources = [];  // one Pagefind instance per shard and language: {language, recent, dates, pages, pagefind}
+// The index as pagefind/shards.json describes it. Base shards hold date ranges (newest first), the recent
+// shard the pages added or edited since; a shard is opened only when a search needs it.
+let manifest = null;
+let baseShards = [];
+let recentShard = null;
+let languages = [];
 let shadowed = {};  // Pagefind id -> filters of a base page the recent shard replaced, or that was deleted
 let newest = 0;  // time of the newest article, for the recency boost
+const sources = new Map();  // "shard/language" -> promise of {key, language, recent, dates, ..., pagefind}
+const modules = new Map();  // language -> promise of the first shard opened in it: {module, key, instance}
+
 let state = readState(new URLSearchParams(location.search));
-let results = null;  // {total, take(n)}: the merged results, in order, their data fetched as they are shown
-let shown = 0;
+let view = null;  // the search on screen: {window, found, results, shown (Pagefind ids)}
 let generation = 0;
 let timer = null;
 
@@ -44,7 +54,10 @@ function readState(params) {
     const values = params.getAll(facet.key).filter(Boolean);
     if (values.length) filters[facet.key] = values;
   }
-  return { q: (params.get("q") || "").trim(), sort: params.get("sort") === "date" ? "date" : "relevance", filters };
+  const year = (key) => (/^\d{4}$/.test(params.get(key) || "") ? params.get(key) : "");
+  const [from, to] = [year("from"), year("to")];
+  return { q: (params.get("q") || "").trim(), sort: params.get("sort") === "date" ? "date" : "relevance", filters,
+           ...(from && to && from > to ? { from: to, to: from } : { from, to }) };
 }
 
 function writeState() {
@@ -53,6 +66,8 @@ function writeState() {
   for (const facet of [...facets, { key: LANG }]) {
     for (const value of state.filters[facet.key] || []) params.append(facet.key, value);
   }
+  if (state.from) params.set("from", state.from);
+  if (state.to) params.set("to", state.to);
   if (state.sort === "date") params.set("sort", "date");
   const query = params.toString();
   history.replaceState(null, "", query ? `?${query}` : location.pathname);
@@ -63,70 +78,110 @@ function plural(count) {
 }
 
 function hasFilters() {
-  return Object.values(state.filters).some((values) => values.length);
+  return Object.values(state.filters).some((values) => values.length) || Boolean(state.from || state.to);
 }
 
-function searchOptions() {
+function pagefindFilters() {
   const filters = {};
+  for (const [key, values] of Object.entries(state.filters)) if (values.length && key !== LANG) filters[key] = values;
+  return filters;
+}
+
+function searchOptions(year) {
   // Plain arrays mean "all of these": each ticked box narrows the results. ({any: [...]} would make
   // Pagefind 1.5 drop the counts of the other facets.)
-  for (const [key, values] of Object.entries(state.filters)) if (values.length && key !== LANG) filters[key] = values;
-  // Without words there is no relevance to rank by: newest first.
+  const filters = pagefindFilters();
+  if (year) filters.year = [year];
   const options = Object.keys(filters).length ? { filters } : {};  // an empty object yields no filter counts
+  // Without words there is no relevance to rank by: newest first.
   if (state.sort === "date" || !state.q) options.sort = { date: "desc" };
   return options;
 }
 
-async function run() {
-  const current = ++generation;
-  writeState();
-  clear.hidden = !hasFilters();
-  if (!state.q && !hasFilters()) {
-    list.replaceChildren();
-    more.hidden = true;
-    status.textContent = strings.hint;
-    renderFacets(await allFilters());
-    root.dataset.resultsFor = "";
-    return;
-  }
-  status.textContent = strings.loading;
-  section.setAttribute("aria-busy", "true");
-  const search = await searchAll(state.q || null, searchOptions());
-  if (current !== generation) return;  // a newer query has started
-  results = search.results;
-  const first = await results.take(PAGE_SIZE);
-  if (current !== generation) return;
-  list.replaceChildren(...first.map(renderResult));
-  shown = first.length;
-  more.hidden = shown >= results.total;
-  renderFacets(search.filters);
-  status.textContent = results.total ? plural(results.total) : strings.no_results;
-  section.removeAttribute("aria-busy");
-  root.dataset.resultsFor = state.q;  // what tests and benchmarks wait for
+// --- Which part of the archive a search covers ------------------------------------------------------------
+// A window is a period of days ({from, to}, null for an open end). A chosen period or year is searched
+// exactly. Otherwise the newest base shards come first, as many as give a page of results, and older ones
+// as the reader asks for more: what a reader downloads no longer grows with the archive.
+
+function chosenWindow() {
+  const year = (state.filters.year || [])[0];
+  const from = [state.from && `${state.from}-01-01`, year && `${year}-01-01`].filter(Boolean).sort().pop() || null;
+  const to = [state.to && `${state.to}-12-31`, year && `${year}-12-31`].filter(Boolean).sort()[0] || null;
+  if (!from && !to) return null;
+  const shards = baseShards.filter((s) => (!from || s.to >= from) && (!to || s.from <= to));
+  return { from, to, shards, complete: true };
 }
 
-// Search every shard in every language, then merge as one index would: drop the base copies the recent
-// shard replaced (and their filter counts), rank by score (with the optional recency boost) or by date.
-async function searchAll(term, options) {
-  const found = await Promise.all(sources.map((source) => source.pagefind.search(term, options)));
+function newestWindow(depth) {
+  const complete = depth >= baseShards.length;
+  return { from: complete ? null : baseShards[depth - 1].from, to: null, depth,
+           shards: baseShards.slice(0, depth), complete };
+}
+
+// Searching a shard for a year at a time keeps counts exact where a chosen period covers part of it; a
+// search without words needs a filter too (Pagefind lists nothing for no words and no filter).
+function yearsToSearch(shard, window) {
+  const whole = (!window.from || shard.from >= window.from) && (!window.to || shard.to <= window.to);
+  if ((whole && (state.q || Object.keys(pagefindFilters()).length)) || (state.filters.year || []).length) {
+    return [null];
+  }
+  const first = Math.max(Number(shard.from.slice(0, 4)), window.from ? Number(window.from.slice(0, 4)) : 0);
+  const last = Math.min(Number(shard.to.slice(0, 4)), window.to ? Number(window.to.slice(0, 4)) : 9999);
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, index) => String(first + index));
+}
+
+async function searchWindow(window) {
+  const term = state.q || null;
+  const tasks = [];
+  for (const language of languages) {
+    if (recentShard && recentShard.languages[language]) tasks.push(searchRecent(term, window, language));
+    for (const shard of window.shards) {
+      if (!shard.languages[language]) continue;
+      for (const year of yearsToSearch(shard, window)) tasks.push(searchBase(term, shard, language, year));
+    }
+  }
+  const parts = await Promise.all(tasks);
   const wanted = state.filters[LANG] || [];
   const lists = [];
   const counts = [];
   const perLanguage = {};
-  found.forEach((search, index) => {
-    const source = sources[index];
-    const kept = search.results.filter((result) => !(result.id in shadowed));
-    const filters = structuredClone(search.filters || {});
-    for (const result of search.results) if (result.id in shadowed) subtract(filters, shadowed[result.id].filters);
-    perLanguage[source.language] = (perLanguage[source.language] || 0) + kept.length;
-    if (wanted.length && !wanted.includes(source.language)) return;
-    counts.push(filters);
-    for (const result of kept) result.weight = weight(source, result);
-    lists.push(kept);
-  });
+  for (const part of parts) {
+    perLanguage[part.language] = (perLanguage[part.language] || 0) + part.results.length;
+    if (wanted.length && !wanted.includes(part.language)) continue;
+    counts.push(part.counts);
+    lists.push(part.results);
+  }
   const filters = sumCounts(counts);
   filters[LANG] = perLanguage;
-  return { results: options.sort ? byDate(lists) : byScore(lists.flat()), filters };
+  return { lists, filters, total: lists.reduce((sum, found) => sum + found.length, 0) };
+}
+
+// A base shard's results, without the copies the recent shard replaced (nor their counts).
+async function searchBase(term, shard, language, year) {
+  const opened = await ready(source(shard, language), term, searchOptions(year));
+  const search = await opened.pagefind.search(term, searchOptions(year));
+  const results = search.results.filter((result) => !(result.id in shadowed));
+  const counts = structuredClone(search.filters || {});
+  for (const result of search.results) if (result.id in shadowed) subtract(counts, shadowed[result.id].filters);
+  for (const result of results) result.weight = weight(opened, result);
+  return { language, results, counts };
+}
+
+// The recent shard's results dated within the window; their counts from the filters the manifest lists.
+async function searchRecent(term, window, language) {
+  const opened = await ready(source(recentShard, language), term, searchOptions());
+  const search = await opened.pagefind.search(term, searchOptions());
+  const within = (day) => Boolean(day) && (!window.from || day >= window.from) && (!window.to || day <= window.to);
+  const results = search.results.filter((result) => within(opened.dates[result.id]));
+  const counts = {};
+  for (const result of results) {
+    result.weight = weight(opened, result);
+    for (const [key, values] of Object.entries(opened.filters[result.id] || {})) {
+      counts[key] = counts[key] || {};
+      for (const value of values) counts[key][value] = (counts[key][value] || 0) + 1;
+    }
+  }
+  return { language, results, counts };
 }
 
 function subtract(counts, filters) {
@@ -145,15 +200,25 @@ function weight(source, result) {
   return 1 / (1 + recencyBoost * years);
 }
 
+// The results in order, leaving out those already shown; their data is fetched as they are shown.
+function ordered(found, shown) {
+  const lists = found.lists.map((results) => results.filter((result) => !shown.has(result.id)));
+  return state.sort === "date" || !state.q ? byDate(lists) : byScore(lists.flat());
+}
+
+async function dataOf(result) {
+  result.loaded = result.loaded || result.data();
+  return { ...(await result.loaded), id: result.id };
+}
+
 function byScore(found) {
   found.sort((a, b) => b.score * b.weight - a.score * a.weight);
   let next = 0;
   return {
-    total: found.length,
     take: async (count) => {
       const page = found.slice(next, next + count);
       next += page.length;
-      return Promise.all(page.map((result) => result.data()));
+      return Promise.all(page.map(dataOf));
     },
   };
 }
@@ -163,12 +228,10 @@ function byScore(found) {
 function byDate(lists) {
   const heads = lists.map(() => 0);
   const instant = async (result) => {
-    result.loaded = result.loaded || result.data();
-    const item = await result.loaded;
+    const item = await dataOf(result);
     return item.meta.instant || item.meta.date || "";
   };
   return {
-    total: lists.reduce((sum, l) => sum + l.length, 0),
     take: async (count) => {
       const page = [];
       while (page.length < count) {
@@ -178,7 +241,7 @@ function byDate(lists) {
         let best = 0;
         keys.forEach((key, k) => { if (key > keys[best]) best = k; });
         const chosen = open[best];
-        page.push(await lists[chosen][heads[chosen]].loaded);
+        page.push(await dataOf(lists[chosen][heads[chosen]]));
         heads[chosen] += 1;
       }
       return page;
@@ -186,23 +249,14 @@ function byDate(lists) {
   };
 }
 
-async function allFilters() {
-  const wanted = state.filters[LANG] || [];
-  const counts = [];
-  const perLanguage = {};
-  const found = await Promise.all(sources.map((source) => source.pagefind.filters()));
-  found.forEach((all, index) => {
-    const source = sources[index];
-    const filters = structuredClone(all || {});
-    const hidden = Object.entries(shadowed)
-      .filter(([id, entry]) => entry.shard === source.key && id.startsWith(`${source.language}_`));
-    for (const [, entry] of hidden) subtract(filters, entry.filters);
-    perLanguage[source.language] = (perLanguage[source.language] || 0) + source.pages - hidden.length;
-    if (!wanted.length || wanted.includes(source.language)) counts.push(filters);
-  });
-  const total = sumCounts(counts);
-  total[LANG] = perLanguage;
-  return total;
+// Before any query: the whole archive's counts, from the manifest, without opening a shard.
+function archiveCounts() {
+  const counts = sumCounts(languages.map((language) => (manifest.totals || {})[language]));
+  const shards = [recentShard, ...baseShards].filter(Boolean);
+  counts[LANG] = Object.fromEntries(languages.map((language) => [language,
+    shards.reduce((sum, shard) => sum + (shard.languages[language] || 0), 0)
+      - Object.keys(shadowed).filter((id) => id.startsWith(`${language}_`)).length]));
+  return counts;
 }
 
 function sumCounts(perShard) {
@@ -216,35 +270,62 @@ function sumCounts(perShard) {
   return total;
 }
 
-// One JavaScript module per language: Pagefind keeps the first WebAssembly it loads for the whole module,
-// and each language has its own (its stemmer). Every shard of a language shares its module and fetches the
-// same WebAssembly file (see shareWebAssembly). Pagefind's web worker holds one module for all languages:
-// it is not used.
-async function openIndex() {
+// --- Opening shards --------------------------------------------------------------------------------------
+
+async function openManifest() {
   const response = await fetch(`${base}pagefind/shards.json`, { cache: "no-cache" });
   if (!response.ok) throw new Error(`no search index (${response.status})`);
-  const manifest = await response.json();
+  manifest = await response.json();
   if (!manifest.shards.length) throw new Error("empty archive");
   shadowed = manifest.shadowed || {};
+  recentShard = manifest.shards.find((shard) => shard.recent) || null;
+  baseShards = manifest.shards.filter((shard) => !shard.recent);
+  languages = [...new Set(manifest.shards.flatMap((shard) => Object.keys(shard.languages)))];
   newest = Math.max(...manifest.shards.map((shard) => Date.parse(shard.to || 0)));
-  const languages = [...new Set(manifest.shards.flatMap((shard) => Object.keys(shard.languages)))];
-  shareWebAssembly();
-  const opened = await Promise.all(languages.map(async (language) => {
-    const shards = manifest.shards.filter((shard) => shard.languages[language]);
-    const pagefind = await import(`${base}pagefind/${shards[0].path}pagefind.js?${language}`);
-    const open = (shard) => ({
-      key: shard.key, language, recent: Boolean(shard.recent), dates: shard.dates || {},
-      pages: shard.languages[language],
-      middle: shard.from && new Date((Date.parse(shard.from) + Date.parse(shard.to)) / 2).toISOString(),
-      pagefind: instanceIn(language, () => pagefind.createInstance({
-        basePath: `${base}pagefind/${shard.path}`, baseUrl: base, noWorker: true })),
-    });
-    // The first instance loads the WebAssembly; the others must not start before, or two loads race.
-    const first = open(shards[0]);
-    await first.pagefind.search("");
-    return [first, ...shards.slice(1).map(open)];
-  }));
-  return opened.flat();
+  routeFetches();
+}
+
+function source(shard, language) {
+  const key = `${shard.key}/${language}`;
+  if (!sources.has(key)) sources.set(key, openSource(shard, language));
+  return sources.get(key);
+}
+
+// One JavaScript module per language: Pagefind keeps the first WebAssembly it loads for the whole module,
+// and each language has its own (its stemmer). Every shard of a language shares its module and fetches the
+// same WebAssembly file (see routeFetches). Pagefind's web worker holds one module for all languages:
+// it is not used.
+async function openSource(shard, language) {
+  if (!modules.has(language)) {
+    modules.set(language, (async () => {
+      const module = await import(`${base}pagefind/${shard.path}pagefind.js?${language}`);
+      const instance = createIn(module, shard, language);
+      await instance.preload("");  // the WebAssembly is loaded: other shards of the language may start
+      return { module, key: shard.key, instance };
+    })());
+  }
+  const first = await modules.get(language);
+  const pagefind = first.key === shard.key ? first.instance : createIn(first.module, shard, language);
+  return {
+    key: shard.key, language, recent: Boolean(shard.recent), dates: shard.dates || {},
+    filters: shard.filters || {}, pagefind,
+    // Every filter chunk: otherwise a first filtered search only reports counts of its own facet.
+    filtersLoaded: pagefind.filters(),
+    middle: shard.from && new Date((Date.parse(shard.from) + Date.parse(shard.to)) / 2).toISOString(),
+  };
+}
+
+// An opened shard with its filter chunks loaded; a query's index chunks are fetched meanwhile.
+async function ready(opening, term, options) {
+  const opened = await opening;
+  if (term) opened.pagefind.preload(term, options).catch(() => {});
+  await opened.filtersLoaded;
+  return opened;
+}
+
+function createIn(module, shard, language) {
+  return instanceIn(language, () => module.createInstance({
+    basePath: `${base}pagefind/${shard.path}`, baseUrl: base, noWorker: true }));
 }
 
 // Pagefind 1.5's createInstance takes its language from <html lang> and ignores the `language` option:
@@ -260,25 +341,147 @@ function instanceIn(language, create) {
   }
 }
 
-// Every shard's bundle holds the same WebAssembly per language under its own URL: fetch each once.
-function shareWebAssembly() {
-  const fetchOnce = window.fetch.bind(window);
-  const loads = new Map();
+// Files fetched ahead of Pagefind (prefetch), which then gets them from memory: Pagefind loads its script,
+// then its entry file, then the metadata, one after the other. Every shard's bundle also holds the same
+// WebAssembly per language under its own URL: it is fetched once.
+const prefetched = new Map();  // key -> promise of the file's bytes
+let fetchOnce = null;
+
+function fileKey(url) {
+  const wasm = /\/pagefind\/.+\/(wasm\.[\w-]+\.pagefind)$/.exec(url);
+  return wasm ? wasm[1] : new URL(url, location.href).pathname;  // Pagefind adds ?ts= to its entry file
+}
+
+function prefetch(url) {
+  const key = fileKey(url);
+  if (!prefetched.has(key)) {
+    prefetched.set(key, fetchOnce(url).then((response) => {
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      return response.arrayBuffer();
+    }));
+  }
+  return prefetched.get(key);
+}
+
+function routeFetches() {
+  fetchOnce = window.fetch.bind(window);
   window.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url || String(input);
-    const wasm = /\/pagefind\/.+\/(wasm\.[\w-]+\.pagefind)$/.exec(url);
-    if (!wasm) return fetchOnce(input, init);
-    if (!loads.has(wasm[1])) loads.set(wasm[1], fetchOnce(input, init).then((r) => r.arrayBuffer()));
-    return loads.get(wasm[1]).then((bytes) => new Response(bytes.slice(0)));
+    const key = fileKey(url);
+    if (!prefetched.has(key) && !key.endsWith(".pagefind")) return fetchOnce(input, init);
+    return prefetch(url).then((bytes) => new Response(bytes.slice(0)), () => {
+      prefetched.delete(key);  // a failed prefetch: Pagefind fetches the file itself, and reports
+      return fetchOnce(input, init);
+    });
   };
 }
 
+// The newest shards, opened while the reader types: the first query finds them ready.
+function warmUp() {
+  for (const shard of [recentShard, baseShards[0]]) {
+    if (!shard) continue;
+    prefetch(`${base}pagefind/${shard.path}pagefind-entry.json`).catch(() => {});
+    for (const language of languages) {
+      if (!shard.languages[language]) continue;
+      prefetch(`${base}pagefind/${shard.path}wasm.${language}.pagefind`).catch(() => {});
+      const metadata = (shard.meta || {})[language];
+      if (metadata) prefetch(`${base}pagefind/${shard.path}${metadata}`).catch(() => {});
+      source(shard, language).catch(() => {});
+    }
+  }
+}
+
+// --- The page --------------------------------------------------------------------------------------------
+
+async function run() {
+  const current = ++generation;
+  writeState();
+  syncPeriod();
+  clear.hidden = !hasFilters();
+  if (!state.q && !hasFilters()) {
+    view = null;
+    list.replaceChildren();
+    more.hidden = true;
+    wider.hidden = true;
+    status.textContent = strings.hint;
+    renderFacets(archiveCounts());
+    root.dataset.resultsFor = "";
+    return;
+  }
+  status.textContent = strings.loading;
+  section.setAttribute("aria-busy", "true");
+  let window = chosenWindow();
+  let found;
+  try {
+    if (window) {
+      found = await searchWindow(window);
+    } else {
+      for (let depth = 1; ; depth = Math.min(depth * 2, baseShards.length)) {
+        window = newestWindow(depth);
+        found = await searchWindow(window);
+        if (current !== generation) return;  // a newer query has started
+        if (found.total >= PAGE_SIZE || window.complete) break;
+      }
+    }
+  } catch (error) {
+    if (current === generation) unavailable();
+    return;
+  }
+  if (current !== generation) return;
+  view = { window, found, results: ordered(found, new Set()), shown: new Set() };
+  const first = await view.results.take(PAGE_SIZE);
+  if (current !== generation) return;
+  list.replaceChildren(...first.map(renderResult));
+  for (const item of first) view.shown.add(item.id);
+  renderFacets(found.filters);
+  showStatus();
+  section.removeAttribute("aria-busy");
+  root.dataset.resultsFor = state.q;  // what tests and benchmarks wait for
+}
+
+function unavailable() {
+  status.textContent = strings.unavailable;
+  section.removeAttribute("aria-busy");
+  more.hidden = true;
+  wider.hidden = true;
+}
+
+function showStatus() {
+  const { window, found, shown } = view;
+  more.hidden = shown.size >= found.total && window.complete;
+  wider.hidden = window.complete;
+  if (!found.total) {
+    status.textContent = strings.no_results;
+  } else if (window.complete) {
+    status.textContent = plural(found.total);
+  } else {
+    const since = dateFormat.format(new Date(`${window.from}T00:00:00Z`));
+    status.textContent = `${plural(found.total)} ${strings.since.replace("{date}", since)}`;
+  }
+}
+
 async function showMore(current = generation) {
-  const page = await results.take(PAGE_SIZE);
+  let page = await view.results.take(PAGE_SIZE);
+  if (page.length < PAGE_SIZE && !view.window.complete) {
+    // The newest shards are exhausted: older ones are searched too, and the list goes on where it was.
+    for (const item of page) view.shown.add(item.id);
+    const window = newestWindow(Math.min(view.window.depth * 2, baseShards.length));
+    let found;
+    try {
+      found = await searchWindow(window);
+    } catch (error) {
+      if (current === generation) unavailable();
+      return;
+    }
+    if (current !== generation) return;
+    view = { ...view, window, found, results: ordered(found, view.shown) };
+    page = [...page, ...await view.results.take(PAGE_SIZE - page.length)];
+    renderFacets(found.filters);
+  }
   if (current !== generation) return;
   list.append(...page.map(renderResult));
-  shown += page.length;
-  more.hidden = shown >= results.total;
+  for (const item of page) view.shown.add(item.id);
+  showStatus();
 }
 
 function renderResult(item) {
@@ -319,7 +522,7 @@ function renderFacets(counts) {
     const values = Object.keys(available).filter((value) => available[value] > 0 || selected.includes(value));
     for (const value of selected) if (!values.includes(value)) values.push(value);
     if (!values.length) continue;
-    if (facet.key === LANG && new Set(sources.map((s) => s.language)).size < 2) continue;  // nothing to choose
+    if (facet.key === LANG && languages.length < 2) continue;  // nothing to choose
     values.sort(facet.key === "year"
       ? (a, b) => b.localeCompare(a)
       : (a, b) => (facet.key === LANG && ((b === lang) - (a === lang)))  // the page's language first
@@ -396,8 +599,21 @@ for (const radio of root.querySelectorAll('input[name="sort"]')) {
   });
 }
 more.addEventListener("click", () => showMore());
+wider.addEventListener("click", () => {
+  state.from = years().at(-1);  // from the first year on: the whole archive, exactly
+  state.to = "";
+  run();
+});
+for (const select of [fromSelect, toSelect]) {
+  select.addEventListener("change", () => {
+    [state.from, state.to] = [fromSelect.value, toSelect.value];
+    if (state.from && state.to && state.from > state.to) [state.from, state.to] = [state.to, state.from];
+    run();
+  });
+}
 clear.addEventListener("click", () => {
   state.filters = {};
+  state.from = state.to = "";
   run();
 });
 window.addEventListener("popstate", () => {
@@ -409,6 +625,26 @@ window.addEventListener("popstate", () => {
 function syncControls() {
   input.value = state.q;
   for (const radio of root.querySelectorAll('input[name="sort"]')) radio.checked = radio.value === state.sort;
+  syncPeriod();
+}
+
+function syncPeriod() {
+  fromSelect.value = state.from;
+  toSelect.value = state.to;
+}
+
+// The archive's years, newest first.
+function years() {
+  const dated = manifest.shards.filter((shard) => shard.from && shard.to);
+  const first = Math.min(...dated.map((shard) => Number(shard.from.slice(0, 4))));
+  const last = Math.max(...dated.map((shard) => Number(shard.to.slice(0, 4))));
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, index) => String(last - index));
+}
+
+function fillPeriod() {
+  for (const select of [fromSelect, toSelect]) {
+    select.append(...years().map((year) => new Option(year, year)));
+  }
 }
 
 async function start() {
@@ -417,16 +653,18 @@ async function start() {
   // and facets filled in later push nothing down.
   root.querySelector(".search-filters-panel").open = !matchMedia("(max-width: 50rem)").matches;
   try {
-    sources = await openIndex();
-    // Loads every filter chunk: otherwise a first filtered search only reports counts of its own facet.
-    await allFilters();
+    await openManifest();
   } catch (error) {
     status.textContent = strings.empty_archive;
     layout.hidden = false;
     return;
   }
+  fillPeriod();
+  syncControls();
   layout.hidden = false;
-  await run();
+  const first = run();
+  warmUp();
+  await first;
 }
 
 start();
