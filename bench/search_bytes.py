@@ -92,6 +92,18 @@ def results_for(page, query: str, timeout: float = 120_000) -> None:
     page.wait_for_selector(f'#search[data-results-for="{query}"]', state="attached", timeout=timeout)
 
 
+def timed(page, requests: Requests, start: int, query: str, action) -> dict:
+    """What `action` (pressing Enter, clicking a button) costs until the results for `query` are shown:
+    the requests since `start`, their bytes, the seconds."""
+    pressed = time.perf_counter()
+    action()
+    results_for(page, query)
+    elapsed = time.perf_counter() - pressed
+    page.wait_for_timeout(300)  # stragglers (a result's data) belong to this step
+    return {**requests.since(start), "seconds": round(elapsed, 2), "query": query,
+            "results": page.locator("#search-status").inner_text()}
+
+
 def measure_site(output: Path, first: str, second: str) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -115,25 +127,13 @@ def measure_site(output: Path, first: str, second: str) -> dict:
             ready = time.perf_counter() - opened
             report = {}
             for name, query in (("first query", first), ("later query", second)):
-                start = len(requests.seen) if name == "later query" else 0
                 page.fill("#search-input", query)
-                pressed = time.perf_counter()
-                page.press("#search-input", "Enter")
-                results_for(page, query)
-                elapsed = time.perf_counter() - pressed
-                page.wait_for_timeout(300)  # stragglers (a result's data) belong to this query
-                report[name] = {**requests.since(start), "seconds": round(elapsed, 2), "query": query,
-                                "results": page.locator("#search-status").inner_text()}
+                start = len(requests.seen) if name == "later query" else 0
+                report[name] = timed(page, requests, start, query, lambda: page.press("#search-input", "Enter"))
             if page.locator("#search-wider").is_visible():
-                start = len(requests.seen)
                 page.evaluate("delete document.getElementById('search').dataset.resultsFor")
-                pressed = time.perf_counter()
-                page.click("#search-wider")
-                results_for(page, second)
-                elapsed = time.perf_counter() - pressed
-                page.wait_for_timeout(300)
-                report["whole archive"] = {**requests.since(start), "seconds": round(elapsed, 2), "query": second,
-                                           "results": page.locator("#search-status").inner_text()}
+                report["whole archive"] = timed(page, requests, len(requests.seen), second,
+                                                lambda: page.click("#search-wider"))
             report["first query"]["page_ready_s"] = round(ready, 2)
             browser.close()
     finally:

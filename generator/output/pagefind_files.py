@@ -62,10 +62,16 @@ def filter_counts(shard_dir: Path) -> dict[str, Counts]:
             name, values = _CborReader(data, len(HEADER)).filter()
         except (OSError, EOFError, ValueError, IndexError, zlib.error):
             continue
-        merged = counts.setdefault(language, {}).setdefault(name, {})
-        for value, pages in values.items():
-            merged[value] = merged.get(value, 0) + pages
+        add_counts(counts.setdefault(language, {}), {name: values})
     return counts
+
+
+def add_counts(total: Counts, more: Counts, sign: int = 1) -> None:
+    """Add (or with `sign` -1, take away) `more`'s counts to `total`, value by value."""
+    for name, values in more.items():
+        merged = total.setdefault(name, {})
+        for value, count in values.items():
+            merged[value] = merged.get(value, 0) + sign * count
 
 
 class _CborReader:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.errors import UsageError
+from generator.output.pagefind_files import Counts, add_counts, filter_counts, fragment, page_ids
 from generator.output.search_layout import (
     MANIFEST,
     MANIFEST_VERSION,
@@ -45,7 +46,6 @@ from generator.output.search_layout import (
     plan_layout,
     save_state,
 )
-from generator.output.pagefind_files import Counts, filter_counts, fragment, page_ids
 from generator.output.write import link_file, link_tree
 from generator.report import Reporter
 
@@ -327,16 +327,10 @@ def _totals(bundle: Path, layout: Layout, shadowed: dict[str, dict], cache_file:
     totals: dict[str, Counts] = {}
     for counts in _shard_counts(bundle, layout, cache_file):
         for language, filters in counts.items():
-            for name, values in filters.items():
-                merged = totals.setdefault(language, {}).setdefault(name, {})
-                for value, count in values.items():
-                    merged[value] = merged.get(value, 0) + count
+            add_counts(totals.setdefault(language, {}), filters)
     for page_id, entry in shadowed.items():
-        for name, values in entry["filters"].items():
-            for value in values:
-                counts = totals.get(page_id.split("_", 1)[0], {}).get(name, {})
-                if counts.get(value):
-                    counts[value] -= 1
+        shadowed_counts = {name: dict.fromkeys(values, 1) for name, values in entry["filters"].items()}
+        add_counts(totals.setdefault(page_id.split("_", 1)[0], {}), shadowed_counts, sign=-1)
     return {language: {name: dict(sorted((v, n) for v, n in values.items() if n > 0))
                        for name, values in sorted(counts.items())}
             for language, counts in sorted(totals.items())}
