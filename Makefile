@@ -20,7 +20,7 @@ build: $(BIN)/news-archive
 
 test: $(BIN)/news-archive
 	sh scripts/ensure-chromium.sh
-	$(BIN)/ruff check generator tests $(wildcard bench) $(wildcard fuzz)
+	$(BIN)/ruff check generator tests $(wildcard bench) $(wildcard fuzz) $(wildcard scripts)
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/news-archive

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from generator.cache import CACHE_DIR, code_version, file_stamp, file_stamps
 from generator.config import Config, load_config, require_base_url, taxonomy_conflicts
-from generator.content.discover import discover_sources, discover_static
+from generator.content.discover import discover_content, discover_static
 from generator.content.values import Source
 from generator.errors import BuildFailed, SourceError
 from generator.noop import Inputs, inputs_digest, next_change, unchanged_result
@@ -53,6 +53,7 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
         output = prepare_output(loaded.config)
         plan = plan_site(loaded, reporter)
         stop_on_errors(loaded.problems, loaded.config, reporter)
+        process_site_images(loaded, options, reporter)
         rendered = render_site(loaded, plan, output, options, reporter)
         search_pages = search_pages_of(plan.jobs, rendered.renderer, rendered.search_digests, rendered.salt)
         result = write_site(loaded, plan, rendered, search_pages, output, options, reporter)
@@ -72,10 +73,10 @@ def read_inputs(root: Path, options: BuildOptions, reporter: Reporter) -> Inputs
         require_base_url(config)
         theme = load_theme(config)
     with reporter.stage("discover"):
-        sources, problems = discover_sources(config)
+        sources, bundle_files, problems = discover_content(config)
         static_files, static_problems = discover_static(config)
         stamps = file_stamps(source.path for source in sources)
-    return Inputs(config, theme, sources, problems + static_problems, stamps, static_files)
+    return Inputs(config, theme, sources, problems + static_problems, stamps, static_files, bundle_files)
 
 
 @dataclass
@@ -111,7 +112,7 @@ def load_site(inputs: Inputs, reporter: Reporter, now: datetime | None = None, j
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now,
                                                 DerivedCache(config, "related.pickle", problems, memory),
-                                                inputs.static_files)
+                                                inputs.static_files, inputs.bundle_files)
         problems += assemble_problems
     future = [article.date for article in articles if article.date > now]
     return LoadedSite(config, inputs.theme, site, problems, cache, len(inputs.sources) - cache.hits, inputs.sources,
@@ -138,11 +139,11 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
         else:
             results[source.source_path] = cached
     progress = (lambda done, total: reporter.progress("parse", done, total)) if reporter else None
-    for source, (value, problems, digest) in zip(missing, run_tasks(parse_chunk, missing, jobs, config, progress),
-                                                 strict=True):
+    for source, (value, problems, digest, depends) in zip(missing, run_tasks(parse_chunk, missing, jobs, config,
+                                                                             progress), strict=True):
         results[source.source_path] = (value, problems)
         if cache:
-            cache.put(source.source_path, stamps[source.path], digest, (value, problems))
+            cache.put(source.source_path, stamps[source.path], digest, (value, problems), depends)
     buckets: dict[str, list] = {"article": [], "page": [], "term": []}
     problems: list[SourceError] = []
     for source in sources:
@@ -154,8 +155,9 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
 
 
 def parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
-    """(value, problems, digest of the bytes parsed or None) per source, article bodies moved to the body
-    store (runs in workers). The digest is of the very bytes parsed, for the parse cache."""
+    """(value, problems, digest of the bytes parsed or None, other files read with their stats) per source,
+    article bodies moved to the body store (runs in workers). The digest is of the very bytes parsed, for
+    the parse cache."""
     import hashlib
     from dataclasses import replace
 
@@ -173,12 +175,16 @@ def parse_chunk(config: Config, sources: list[Source]) -> list[tuple]:
             try:
                 data = read_source_bytes(source)
             except ContentError as exc:
-                results.append((None, [exc.error], None))
+                results.append((None, [exc.error], None, ()))
                 continue
-            value, problems = parsers[source.kind](source, config, data)
+            depends: list[tuple[str, tuple | None]] = []
+            if source.kind == "article":
+                value, problems = parse_article(source, config, data, depends)
+            else:
+                value, problems = parsers[source.kind](source, config, data)
             if isinstance(value, Article):
                 value = replace(value, body_html=pack.add(value.body_html))
-            results.append((value, problems, hashlib.sha256(data).hexdigest()))
+            results.append((value, problems, hashlib.sha256(data).hexdigest(), tuple(depends)))
     return results
 
 
@@ -221,6 +227,20 @@ def plan_site(loaded: LoadedSite, reporter: Reporter) -> SitePlan:
             planned, plan_problems = plan_jobs(config, site, redirects, asset_files)
         problems += plan_problems + redirect_problems
     return SitePlan(planned, redirects, published_before, asset_urls)
+
+
+# --- Images ----------------------------------------------------------------------------------------------
+
+
+def process_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Reporter) -> None:
+    """Make the renditions of new or changed photos (in `jobs` processes) before pages copy them."""
+    from generator.output.images import process_images
+
+    with reporter.stage("images"):
+        processed, problems = process_images(loaded.config, loaded.site, options.jobs)
+    if processed:
+        reporter.detail(f"  {processed} photo(s) processed")
+    stop_on_errors(problems, loaded.config, reporter)
 
 
 # --- Render ----------------------------------------------------------------------------------------------
@@ -355,6 +375,8 @@ def search_pages_of(jobs: list[Job], renderer: Renderer, digests: dict[str, str]
 def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, search_pages: list[SearchPage],
                output: Path, options: BuildOptions, reporter: Reporter) -> BuildResult:
     """Put the changed outputs live (search index included, before the swap) and save the build state."""
+    from generator.output.images import prune_images
+
     config = loaded.config
     site = loaded.site
     result = BuildResult(config, site, len(plan.jobs), WriteReport(),
@@ -369,6 +391,7 @@ def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, searc
                             inputs_digest(loaded.inputs, options.search),
                             next_change(loaded.future_dates, loaded.now), _counts(loaded, plan))
         loaded.parse_cache.commit(compact_store=not options.keep_model)
+        prune_images(config, site)
     return result
 
 

@@ -71,6 +71,21 @@ class SearchConfig:
     recency_boost: float = 0.0
 
 
+@dataclass(frozen=True)
+class ImagesConfig:
+    """The image pipeline: which files a photo becomes, and what of its metadata survives."""
+
+    widths: tuple[int, ...] = (480, 800, 1200, 1600)  # responsive widths, never above the photo's own
+    formats: tuple[str, ...] = ("webp", "avif")  # besides the original format; avif only where Pillow has it
+    quality: int = 82  # JPEG, WebP and AVIF quality (1-95)
+    # Largest photo accepted, in pixels: a bigger one (a decompression bomb is a few KB) is refused before
+    # it is decoded. 64 MP holds a 61-megapixel camera's photos.
+    max_pixels: int = 64_000_000
+    keep_copyright: bool = False  # keep the photo's EXIF copyright and artist lines (all else is removed)
+    default: str = ""  # image of static/ for sharing articles without one ("/images/une.jpg")
+
+
+IMAGE_FORMATS = ("webp", "avif")
 REDIRECT_FORMATS = ("netlify", "nginx", "json")
 
 
@@ -113,6 +128,7 @@ class Config:
     markdown: MarkdownConfig = MarkdownConfig()
     deploy: DeployConfig = DeployConfig()
     check: CheckConfig = CheckConfig()
+    images: ImagesConfig = ImagesConfig()
     output_dir: Path = Path("output")
     drafts: bool = False
     future: bool = False
@@ -149,7 +165,8 @@ class Config:
     def parse_digest(self) -> str:
         """Changes whenever a parse result could change (not on flags such as --drafts or --base-url)."""
         data = {"taxonomies": [asdict(t) for t in self.taxonomies], "front_matter": asdict(self.front_matter),
-                "language": self.language, "timezone": self.timezone, "markdown": asdict(self.markdown)}
+                "language": self.language, "timezone": self.timezone, "markdown": asdict(self.markdown),
+                "images": asdict(self.images)}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def taxonomy(self, name: str) -> Taxonomy:
@@ -164,7 +181,7 @@ DEFAULT_TAXONOMIES = (
 
 _TOP_KEYS = {
     "title", "base_url", "language", "timezone", "description", "author", "theme", "paginate_by",
-    "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check", "markdown",
+    "permalink", "taxonomies", "feeds", "front_matter", "search", "deploy", "check", "markdown", "images",
 }
 _TAXONOMY_KEYS = {"name", "title", "singular", "field", "segment", "paginate_by", "feed", "filter", "byline",
                   "separators", "drop_roles"}
@@ -174,6 +191,7 @@ _SEARCH_KEYS = {f.name for f in fields(SearchConfig)}
 _DEPLOY_KEYS = {f.name for f in fields(DeployConfig)}
 _MARKDOWN_KEYS = {f.name for f in fields(MarkdownConfig)}
 _CHECK_KEYS = {f.name for f in fields(CheckConfig)}
+_IMAGES_KEYS = {f.name for f in fields(ImagesConfig)}
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -324,6 +342,7 @@ def _build_config(root: Path, raw: dict, checker: _Checker) -> Config:
         markdown=_markdown(raw, checker),
         deploy=_deploy(raw, checker),
         check=_check(raw, checker),
+        images=_images(raw, checker),
     )
 
 
@@ -512,6 +531,36 @@ def _check(raw: dict, checker: _Checker) -> CheckConfig:
             continue
         values[key] = float(value)
     return CheckConfig(**values)
+
+
+def _images(raw: dict, checker: _Checker) -> ImagesConfig:
+    table = _subtable(raw, "images", checker)
+    checker.check_keys(table, _IMAGES_KEYS, "[images]")
+    widths = checker.typed(table, "widths", list, list(ImagesConfig.widths))
+    if not widths or not all(isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 8192 for w in widths):
+        checker.error("widths", f"'widths' must be a list of pixel widths between 16 and 8192, got {widths!r}",
+                      "e.g. widths = [480, 800, 1200, 1600]")
+        widths = list(ImagesConfig.widths)
+    formats = checker.typed(table, "formats", list, list(ImagesConfig.formats))
+    for name in formats:
+        if name not in IMAGE_FORMATS:
+            checker.error("formats", f"unknown image format {name!r}",
+                          did_you_mean(str(name), IMAGE_FORMATS) or "use: " + ", ".join(IMAGE_FORMATS))
+    quality = checker.typed(table, "quality", int, ImagesConfig.quality)
+    if not 1 <= quality <= 95:
+        checker.error("quality", f"'quality' must be between 1 and 95, got {quality}")
+        quality = ImagesConfig.quality
+    default = checker.typed(table, "default", str, "")
+    if default and (not default.startswith("/") or ".." in default.split("/")):
+        checker.error("default", f"'default' must be the path of an image of static/, such as /images/une.jpg, "
+                                 f"got {default!r}")
+        default = ""
+    return ImagesConfig(widths=tuple(sorted(set(widths))),
+                        formats=tuple(dict.fromkeys(f for f in formats if f in IMAGE_FORMATS)),
+                        quality=quality,
+                        max_pixels=checker.positive(table, "max_pixels", ImagesConfig.max_pixels),
+                        keep_copyright=checker.typed(table, "keep_copyright", bool, False),
+                        default=default)
 
 
 def _search(raw: dict, checker: _Checker) -> SearchConfig:

@@ -43,7 +43,10 @@ topics: [Exemple]                  # thèmes : une page par thème, /topics/exem
 people: []                         # personnes citées
 sources:                           # sources : un nom, ou une citation complète
   - {{name: "Nom de la source", url: "https://www.example.com/document", title: "Titre du document", date: {day}}}
-# image: {{src: /images/photo.jpg, alt: "Ce que montre la photo", caption: "Légende"}}   # fichier dans static/images/
+# image: {{src: /images/photo.jpg, alt: "Ce que montre la photo", caption: "Légende", credit: "Photo : AFP",
+#         focus: [0.5, 0.3]}}
+#   la photo : dans static/images/, ou à côté du texte quand l’article est un dossier (…/premier-article/index.md,
+#   src: photo.jpg) ; focus : le point que les recadrages gardent ; ![description](photo.jpg "légende") dans le texte
 aliases: []                        # anciennes adresses de cet article : elles redirigeront ici
 draft: false                       # true : un brouillon, visible dans news-archive serve, pas sur le site publié
 ---
@@ -85,7 +88,10 @@ topics: [Example]                  # one page per topic: /topics/example/
 people: []                         # people the article is about
 sources:                           # a name, or a full citation
   - {{name: "Name of the source", url: "https://www.example.com/document", title: "Title of the document", date: {day}}}
-# image: {{src: /images/photo.jpg, alt: "What the photo shows", caption: "Caption"}}   # a file in static/images/
+# image: {{src: /images/photo.jpg, alt: "What the photo shows", caption: "Caption", credit: "Photo: AP",
+#         focus: [0.5, 0.3]}}
+#   the photo: in static/images/, or beside the text when the article is a folder (…/first-article/index.md,
+#   src: photo.jpg); focus: the point crops keep; ![description](photo.jpg "caption") in the text
 aliases: []                        # former addresses of this article: they will redirect here
 draft: false                       # true: a draft, shown by news-archive serve, left out of the published site
 ---

@@ -35,17 +35,18 @@ class Inputs:
     # saved inputs digest all use it (a file saved during the build then differs at the next one).
     stamps: dict[str, tuple | None] = field(default_factory=dict)
     static_files: list[StaticFile] = field(default_factory=list)  # the site's static/ folder
+    bundle_files: list[StaticFile] = field(default_factory=list)  # the files of articles written as folders
 
 
 def inputs_digest(inputs: Inputs, search: bool) -> str:
     """Everything a build reads, by file stat: equal digests (and no embargo due) mean equal outputs."""
     config = inputs.config
-    stamps = {**inputs.stamps, **{file.path: file.stamp for file in inputs.static_files}}
-    paths = [source.path for source in inputs.sources] + [file.path for file in inputs.static_files] \
-        + theme_files(inputs.theme)
-    # The static folder's file list counts too: a file removed from it changes the digest.
-    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}|{len(inputs.static_files)}",
-                        paths, stamps)
+    files = inputs.static_files + inputs.bundle_files
+    stamps = {**inputs.stamps, **{file.path: file.stamp for file in files}}
+    paths = [source.path for source in inputs.sources] + [file.path for file in files] + theme_files(inputs.theme)
+    # The file lists count too: a file removed from static/ or from an article's folder changes the digest.
+    return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}|{len(inputs.static_files)}|"
+                        f"{len(inputs.bundle_files)}", paths, stamps)
 
 
 def next_change(future_dates: list[datetime], now: datetime) -> str | None:

@@ -30,21 +30,24 @@ MAX_CHUNK = 256
 
 
 def run_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[Any], jobs: int,
-              shared: Any = None, progress: Callable[[int, int], None] | None = None) -> list:
+              shared: Any = None, progress: Callable[[int, int], None] | None = None, *,
+              chunk_size: int | None = None, min_items: int = MIN_PARALLEL_ITEMS) -> list:
     """`function(shared, chunk)` over chunks of `items`; the concatenated results, in order.
 
-    `progress(done, total)` is called as chunks complete.
+    `progress(done, total)` is called as chunks complete. Heavy items (a photo to process) take
+    `chunk_size=1` and a lower `min_items`: two of them already fill two workers.
     """
-    return list(iter_tasks(function, items, jobs, shared, progress))
+    return list(iter_tasks(function, items, jobs, shared, progress, chunk_size=chunk_size, min_items=min_items))
 
 
 def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[Any], jobs: int,
-               shared: Any = None, progress: Callable[[int, int], None] | None = None) -> Iterator[Any]:
+               shared: Any = None, progress: Callable[[int, int], None] | None = None, *,
+               chunk_size: int | None = None, min_items: int = MIN_PARALLEL_ITEMS) -> Iterator[Any]:
     """Like run_tasks, but yields each result as its chunk completes, in order: the caller can write
     results away instead of holding them all."""
-    size = min(MAX_CHUNK, max(8, len(items) // (max(jobs, 1) * 8)))
+    size = chunk_size or min(MAX_CHUNK, max(8, len(items) // (max(jobs, 1) * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         for start, end in bounds:
             yield from function(shared, items[start:end])
             if progress:

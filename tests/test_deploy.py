@@ -289,7 +289,7 @@ def sub_path_site(tmp_path):
     root = tmp_path / "site"
     shutil.copytree(ROOT / "content", root / "content")
     shutil.copy(ROOT / "site.toml", root / "site.toml")
-    seed = root / "content/articles/2024/10/elon-musk-vladimir-poutine-discussions.md"
+    seed = root / "content/articles/2024/10/elon-musk-vladimir-poutine-discussions/index.md"
     seed.write_text(seed.read_text().replace("lang: fr\n", "lang: fr\naliases: [/2024/10/musk-poutine/]\n"))
     build_with_search(root, tmp_path / "www" / "archive", base_url="https://example.org/archive/")
     server = _PlainServer(tmp_path / "www")

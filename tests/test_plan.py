@@ -51,8 +51,9 @@ def test_planning_gives_each_kind_its_outputs_and_each_article_page_its_article(
     by_kind: dict[str, list[str]] = {}
     for job in jobs:
         by_kind.setdefault(job.kind, []).append(job.output_path)
-    # No URL moved, no host file asked for, no theme or static files given.
-    assert set(by_kind) == {kind.name for kind in PAGE_KINDS} - {"redirect", "host", "asset", "static"}
+    # No URL moved, no host file asked for, no theme or static files given, no photo or attachment.
+    assert set(by_kind) == {kind.name for kind in PAGE_KINDS} - {"redirect", "host", "asset", "static", "image",
+                                                                 "attachment"}
     assert by_kind["article"] == ["2024/10/alpha/index.html", "2024/09/bravo/index.html", "2023/05/charlie/index.html"]
     assert "topics/starlink/index.html" in by_kind["term"] and "topics/starlink/feed.xml" in by_kind["feed"]
     assert by_kind["archive"] == ["2024/index.html", "2023/index.html", "2024/10/index.html", "2024/09/index.html",

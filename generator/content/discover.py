@@ -1,6 +1,7 @@
-"""Walk content/ into `Source` records: articles, standalone pages and term files.
+"""Walk content/ into `Source` records: articles, standalone pages and term files; and the files of articles
+written as folders (page bundles: `…/slug/index.md` with its photos and attachments beside it).
 
-Only regular, non-hidden `*.md` files are read. Symlinks are followed only when they resolve inside
+Only regular, non-hidden `*.md` files are read as content. Symlinks are followed only when they resolve inside
 content/; loops, dangling links, FIFOs and editor leftovers are skipped without ever blocking.
 """
 
@@ -26,17 +27,31 @@ def is_content_name(name: str) -> bool:
     return name.endswith(".md") and not _EDITOR_LEFTOVER.search(name) and len(name) > 3
 
 
+def is_content_file(name: str) -> bool:
+    """True for a file of content/ a build may read: Markdown, or a file of an article's folder."""
+    return not _EDITOR_LEFTOVER.search(name)
+
+
 def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
     """Every readable content file, sorted by path, plus problems found while walking."""
+    sources, _, problems = discover_content(config)
+    return sources, problems
+
+
+def discover_content(config: Config) -> tuple[list[Source], list[StaticFile], list[SourceError]]:
+    """Every readable content file, sorted by path; the other files of articles written as folders
+    (photos, attachments), sorted by path; and the problems found while walking."""
     content = config.content_dir
     problems: list[SourceError] = []
     if not content.is_dir():
-        return [], [SourceError("content/", None, None, "no content/ folder",
-                                "create content/articles/ and put Markdown articles there")]
+        return [], [], [SourceError("content/", None, None, "no content/ folder",
+                                    "create content/articles/ and put Markdown articles there")]
     term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
     sources: list[Source] = []
     links: list[str] = []
-    candidates = list(_walk(content, problems, links, "content/", is_content_name))
+    found = list(_walk(content, problems, links, "content/", is_content_file))
+    candidates = [(relative, path) for relative, path in found if is_content_name(relative.rsplit("/", 1)[-1])]
+    bundle_files = _bundle_files(found, {relative for relative, _ in candidates}, problems)
     # Without links each file has one path: the realpath of every file (a syscall per path component)
     # is only needed to find files reached twice through links.
     for relative, path in _read_once(candidates, problems) if links else candidates:
@@ -52,7 +67,30 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
                                         "file is outside any known content folder, skipped",
                                         "articles go under content/articles/, pages under content/pages/",
                                         "warning"))
-    return sorted(sources, key=lambda source: source.source_path), problems
+    return sorted(sources, key=lambda source: source.source_path), bundle_files, problems
+
+
+def _bundle_files(found: list[tuple[str, str]], markdown: set[str], problems: list[SourceError]) -> list[StaticFile]:
+    """The files of content/articles/ that belong to an article written as a folder: the nearest folder
+    above them holding an index.md. Other files are not read (a single-file article has no folder)."""
+    from generator.content.media import ATTACHMENT_SUFFIXES, IMAGE_SUFFIXES
+
+    files = []
+    for relative, path in found:
+        if relative in markdown or not relative.startswith("articles/"):
+            continue
+        folder = relative.rsplit("/", 1)[0]
+        while folder.count("/") >= 1 and folder + "/index.md" not in markdown:
+            folder = folder.rsplit("/", 1)[0]
+        if folder + "/index.md" not in markdown:
+            continue
+        if not relative.lower().endswith(IMAGE_SUFFIXES + ATTACHMENT_SUFFIXES):
+            problems.append(SourceError("content/" + relative, None, None,
+                                        "not published: not a photo or attachment type news-archive publishes",
+                                        "SVG and HTML files can run scripts on the site; convert an SVG to PNG",
+                                        "warning"))
+        files.append(StaticFile(relative, path, file_stamp(path), "content"))
+    return sorted(files, key=lambda file: file.relative)
 
 
 def _read_once(candidates: list[tuple[str, str]], problems: list[SourceError]):

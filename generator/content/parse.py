@@ -28,7 +28,15 @@ from generator.content.frontmatter import (
     to_names,
     to_text,
 )
-from generator.content.markdown import MarkdownTimeout, RenderedMarkdown, html_to_text, render_markdown, shorten
+from generator.content.markdown import (
+    BodyMedia,
+    MarkdownTimeout,
+    RenderedMarkdown,
+    html_to_text,
+    render_markdown,
+    shorten,
+)
+from generator.content.media import Media, MediaProblem, is_bundle_index, too_small
 from generator.content.schema import ARTICLE_SCHEMA, front_matter_keys, slug_of
 from generator.content.values import Citation, Image, Profile, Source
 from generator.errors import ContentError, SourceError, did_you_mean
@@ -117,6 +125,7 @@ class FieldInput:
         self.body = body
         self.values = values
         self.key = ""
+        self.media: Media | None = None
 
     @property
     def given(self) -> bool:
@@ -154,7 +163,24 @@ class FieldInput:
         return self.reader.get(self.key, _citations, default=())
 
     def image(self) -> Image | None:
-        return self.reader.get(self.key, _image, default=None)
+        """The lead image, its local photo read (see content/media.py)."""
+        given = self.reader.get(self.key, _image, default=None)
+        if given is None:
+            return None
+        image, alt_given = given
+        if self.media is not None:
+            try:
+                image = self.media.image(image)
+            except MediaProblem as problem:  # a missing or unusable photo: its own problem, not its alt's
+                self.problem(problem.message, problem.hint, problem.severity)
+                return None if problem.severity == "error" else image
+        if not alt_given:
+            self.problem("the image has no 'alt' text", "describe what it shows for readers who cannot see it: "
+                         "image: {src: ..., alt: \"...\"}; alt: \"\" marks a decorative image", "warning")
+        small = too_small(image.file) if image.file else None
+        if small:
+            self.problem(small.message, small.hint, small.severity)
+        return image
 
     def paths(self) -> tuple[str, ...]:
         return self.reader.get(self.key, _aliases, default=())
@@ -177,6 +203,11 @@ class FieldInput:
         return _stem(self.source)
 
     @property
+    def bundle(self) -> bool:
+        """Whether the article is a folder (…/slug/index.md) with its files beside it."""
+        return is_bundle_index(self.source.source_path)
+
+    @property
     def file_date(self) -> str:
         return _jekyll_name(self.source, self.config)[0]
 
@@ -185,21 +216,28 @@ class FieldInput:
         return _jekyll_name(self.source, self.config)[1]
 
 
-def parse_article(source: Source, config: Config,
-                  data: bytes | None = None) -> tuple[Article | None, list[SourceError]]:
+def parse_article(source: Source, config: Config, data: bytes | None = None,
+                  depends: list[tuple[str, tuple | None]] | None = None) -> tuple[Article | None, list[SourceError]]:
     """Parse one article file (or `data`, its bytes): each field of the schema in turn; returns the article
-    (None on error) and every problem."""
+    (None on error) and every problem. The other files it read (photos, attachments) are added to `depends`
+    with their stats."""
     try:
         reader = _open(source, article_fields(config), config, data)
     except ContentError as exc:
         return None, [exc.error]
-    body = _body(reader, reader.front, config)
+    folder = os.path.dirname(source.source_path)
+    media = Media(config, os.path.dirname(source.path) if is_bundle_index(source.source_path) else None,
+                  f"content/{folder}/")
+    body = _body(reader, reader.front, config, media)
     values: dict[str, Any] = {}
     field = FieldInput(reader, source, config, body, values)
+    field.media = media
     for declared in ARTICLE_SCHEMA:
         keys = declared.front_matter_keys(config)
         field.key = keys[0] if keys else declared.name
         values[declared.name] = declared.read(field)
+    if depends is not None:
+        depends.extend(media.depends)
     if any(not p.is_warning for p in reader.problems) or body is None:
         return None, reader.problems
     article = Article(source_path=source.source_path, source_line=reader.front.body_line, **values)
@@ -297,13 +335,16 @@ def _profile(reader: _Fields, config: Config) -> Profile:
 
 
 def _stem(source: Source) -> str:
+    """The file's name without .md; an article written as a folder is named by its folder."""
+    if is_bundle_index(source.source_path):
+        return os.path.basename(os.path.dirname(source.path))
     return os.path.basename(source.path)[: -len(".md")]
 
 
 def _jekyll_name(source: Source, config: Config) -> tuple[str, str]:
     if not config.front_matter.date_from_filename:
         return "", ""
-    match = _JEKYLL_NAME.match(os.path.basename(source.path))
+    match = _JEKYLL_NAME.match(_stem(source) + ".md")
     return (match.group(1), match.group(2)) if match else ("", "")
 
 
@@ -351,16 +392,39 @@ def _citations(node: yaml.Node, name: str) -> tuple[Citation, ...]:
     return tuple(citations)
 
 
-def _image(node: yaml.Node, name: str) -> Image | None:
+def _image(node: yaml.Node, name: str) -> tuple[Image, bool] | None:
+    """The image and whether its `alt` was given (empty for a decorative image)."""
     if isinstance(node, yaml.ScalarNode):
         src = to_text(node, name).strip()
-        return Image(check_url(src, node, name)) if src else None
-    values = to_mapping(node, name, {"src", "alt", "caption"})
+        return (Image(check_url(src, node, name)), False) if src else None
+    focus_node = next((value for key, value in node.value if key.value == "focus"), None) \
+        if isinstance(node, yaml.MappingNode) else None
+    if focus_node is not None:
+        node = yaml.MappingNode(node.tag, [(k, v) for k, v in node.value if k.value != "focus"], node.start_mark,
+                                node.end_mark)
+    values = to_mapping(node, name, {"src", "alt", "caption", "credit"})
     src, src_node = values.get("src", ("", node))
     if not src:
-        raise FieldError(f"'{name}' needs a 'src'", node, "e.g. image: {src: /images/photo.jpg, alt: ...}")
+        raise FieldError(f"'{name}' needs a 'src'", node, "e.g. image: {src: photo.jpg, alt: ...}")
     return Image(check_url(src, src_node, f"{name}.src"), clean_field(values.get("alt", ("",))[0]),
-                 clean_field(values.get("caption", ("",))[0]))
+                 clean_field(values.get("caption", ("",))[0]), clean_field(values.get("credit", ("",))[0]),
+                 _focus(focus_node, name) if focus_node is not None else (0.5, 0.5)), "alt" in values
+
+
+def _focus(node: yaml.Node, name: str) -> tuple[float, float]:
+    """The point of a photo that crops keep: [x, y], fractions of its width and height from the top left."""
+    problem = FieldError(f"'{name}.focus' must be two numbers between 0 and 1, such as [0.3, 0.4]", node,
+                         "the point crops keep in view: 0 is the left or top edge, 1 the right or bottom edge")
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) != 2 \
+            or not all(isinstance(item, yaml.ScalarNode) for item in node.value):
+        raise problem
+    try:
+        x, y = (float(item.value) for item in node.value)
+    except ValueError:
+        raise problem from None
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        raise problem
+    return x, y
 
 
 def _aliases(node: yaml.Node, name: str) -> tuple[str, ...]:
@@ -376,9 +440,15 @@ def _aliases(node: yaml.Node, name: str) -> tuple[str, ...]:
     return tuple(paths)
 
 
-def _body(reader: _Fields, front: FrontMatter, config: Config):
+def _body(reader: _Fields, front: FrontMatter, config: Config, media: Media | None = None):
+    """The converted body; with `media`, its references to local files are resolved and its photos read,
+    each problem located at the reference."""
+    body_media = BodyMedia(media, front.body, front.body_line, reader.source_path) if media else None
     try:
-        return render_markdown(front.body, config.markdown.unsafe_html, config.markdown.time_budget)
+        body = render_markdown(front.body, config.markdown.unsafe_html, config.markdown.time_budget, body_media)
+        if body_media:
+            reader.problems.extend(body_media.problems)
+        return body
     except RecursionError:
         reader.problems.append(SourceError(reader.source_path, front.body_line, None,
                                            "the Markdown body is nested too deeply to convert",

@@ -94,11 +94,14 @@ class ParseCache:
             return None
         if not all(self._is_stored(body) for body in _stored_bodies(entry[2])):
             return None  # someone cleared part of .cache/ (or moved the site): parse again
+        depends = entry[3] if len(entry) > 3 else ()
+        if any(file_stamp(path) != seen for path, seen in depends):
+            return None  # a photo or attachment it read changed, appeared or vanished
         if entry[0] != stamp:
             digest = file_digest(path)
             if digest != entry[1]:
                 return None
-            entry = (stamp, digest, entry[2])
+            entry = (stamp, digest, entry[2], depends)
             self.dirty.add(self.part_of(source_path))
         self.used[source_path] = entry
         self.hits += 1
@@ -110,12 +113,14 @@ class ParseCache:
         # A handle into another folder's store (the site was moved or copied) is not this store's.
         return is_stored(body, self.stored)
 
-    def put(self, source_path: str, stamp: tuple | None, digest: str | None, result: tuple) -> None:
+    def put(self, source_path: str, stamp: tuple | None, digest: str | None, result: tuple,
+            depends: tuple = ()) -> None:
         """Keep `result`, parsed from bytes with `digest`, for a file whose stat before parsing was `stamp`
-        (a file that could not be read or stat'ed is not kept)."""
+        (a file that could not be read or stat'ed is not kept); `depends`: the other files parsing read,
+        with their stats, which must be unchanged for the result to be used again."""
         if stamp is None or digest is None:
             return
-        self.used[source_path] = (stamp, digest, result)
+        self.used[source_path] = (stamp, digest, result, depends)
         self.dirty.add(self.part_of(source_path))
 
     def commit(self, compact_store: bool = False) -> None:
@@ -156,10 +161,11 @@ class ParseCache:
         """Point the entries whose body was copied to another pack at their new handle."""
         if not moved:
             return
-        for source_path, (stamp, digest, result) in list(self.entries.items()):
+        for source_path, (stamp, digest, result, *depends) in list(self.entries.items()):
             body = getattr(result[0], "body_html", None)
             if body in moved:
-                self.entries[source_path] = (stamp, digest, (replace(result[0], body_html=moved[body]), *result[1:]))
+                self.entries[source_path] = (stamp, digest, (replace(result[0], body_html=moved[body]), *result[1:]),
+                                             *depends)
                 self.dirty.add(self.part_of(source_path))
 
 

@@ -116,7 +116,10 @@ def slug_of(given: str, fallbacks: tuple[str, ...], example: str) -> tuple[str, 
 
 
 def _slug(field: FieldInput) -> str:
-    slug, problem = slug_of(field.text(), (field.values["title"], field.file_slug or field.stem), "my-article")
+    # An article written as a folder is named by its folder, as a page bundle is in Hugo.
+    named = field.file_slug or field.stem
+    fallbacks = (named, field.values["title"]) if field.bundle else (field.values["title"], named)
+    slug, problem = slug_of(field.text(), fallbacks, "my-article")
     if problem:
         field.problem(problem[0], hint=problem[1])
     return slug
@@ -203,6 +206,9 @@ ARTICLE_SCHEMA: tuple[ArticleField, ...] = (
                  scaffold=lambda new: ("draft: true",)),
     # From the Markdown body.
     ArticleField("body_html", str, lambda field: field.body.html if field.body else "", Shown.PAGE, keys=()),
+    # The local photos the body shows or links to: published with the article (its <picture>s are in the body).
+    ArticleField("media", tuple[Image, ...], lambda field: field.body.images if field.body else (), Shown.PAGE,
+                 keys=()),
     ArticleField("toc", tuple[Heading, ...], lambda field: field.body.toc if field.body else (), Shown.PAGE,
                  keys=()),
     ArticleField("word_count", int, lambda field: field.body.word_count if field.body else 0, Shown.PAGE, keys=()),

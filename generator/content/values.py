@@ -23,10 +23,59 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Rendition:
+    """One file an image is published as: a width of the responsive set, or a crop for sharing."""
+
+    name: str  # file name in the image's folder: "une-800.webp", "une-16x9.jpg"
+    width: int
+    height: int
+    mime: str  # "image/webp"
+    crop: tuple[int, int, int, int] | None = None  # box of the photo it shows (left, top, right, bottom)
+    purpose: str = "srcset"  # "srcset", "og" (1200x630), "16x9", "4x3", "1x1" (structured data)
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A local photo as parsing read it: where it is, what it holds (not its pixels: those are processed
+    into `renditions` by output/images.py), and the files it is published as."""
+
+    path: str  # absolute path on disk
+    display_path: str  # "content/articles/2024/10/slug/une.jpg", named in messages
+    digest: str  # of its bytes: what processed files are cached by
+    width: int  # as shown, EXIF orientation applied
+    height: int
+    format: str  # Pillow's name: "JPEG", "PNG", "WEBP", "GIF", "AVIF"
+    renditions: tuple[Rendition, ...]
+    folder: str = ""  # URL of the folder its renditions are published in; "" for the article's own
+
+    def of(self, purpose: str) -> tuple[Rendition, ...]:
+        return tuple(rendition for rendition in self.renditions if rendition.purpose == purpose)
+
+    @property
+    def srcsets(self) -> tuple[tuple[str, tuple[Rendition, ...]], ...]:
+        """(MIME type, widths in that format) for <picture>: the fallback format (the original's) last."""
+        by_mime: dict[str, list[Rendition]] = {}
+        for rendition in self.of("srcset"):
+            by_mime.setdefault(rendition.mime, []).append(rendition)
+        return tuple((mime, tuple(found)) for mime, found in by_mime.items())
+
+    @property
+    def fallback(self) -> Rendition:
+        """The <img src>: the original format, at the width nearest 800 pixels."""
+        candidates = self.srcsets[-1][1]
+        return min(candidates, key=lambda rendition: abs(rendition.width - 800))
+
+
+@dataclass(frozen=True)
 class Image:
-    src: str
+    """An image an article shows: its lead image, or one of its body's."""
+
+    src: str  # as written: a URL, a path on the site, or a file of the article's folder
     alt: str = ""
     caption: str = ""
+    credit: str = ""  # "Photo : AFP / Jane Doe"
+    focus: tuple[float, float] = (0.5, 0.5)  # the point crops keep in view, as fractions of width and height
+    file: ImageFile | None = None  # a local photo; None for a remote image, shown as it is
 
 
 @dataclass(frozen=True)
@@ -48,15 +97,17 @@ class Heading:
 
 @dataclass(frozen=True)
 class StaticFile:
-    """A file of the site's static/ folder, published as it is at the same path under the output."""
+    """A file of the site's static/ folder, published as it is at the same path under the output; or a file
+    of an article's folder (`folder` "content"), published under the article's URL."""
 
-    relative: str  # under static/, '/' separators: also its output path
+    relative: str  # under static/ (also its output path) or content/, '/' separators
     path: str  # absolute path on disk
     stamp: tuple | None  # (mtime in ns, size, inode) when discovered: what its output's fingerprint covers
+    folder: str = "static"
 
     @property
     def display_path(self) -> str:
-        return "static/" + self.relative
+        return f"{self.folder}/{self.relative}"
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def quick_rebuild(snapshot: Snapshot, root: Path, options: BuildOptions, reporte
         return None
     with reporter.stage("parse"):
         results = parse_chunk(built.config, sources)
-    articles = [value for value, _, _ in results]
-    problems = [problem for _, found, _ in results for problem in found]
+    articles = [value for value, *_ in results]
+    problems = [problem for _, found, *_ in results for problem in found]
     if any(not problem.is_warning for problem in problems) or not all(isinstance(a, Article) for a in articles):
         return None  # the full build reports the errors
     if not all(keeps_its_place(snapshot, article) for article in articles):
@@ -109,7 +109,14 @@ def keeps_its_place(snapshot: Snapshot, article: Article) -> bool:
     (see content/schema.py): only then can the quick path update the site."""
     old = snapshot.articles.get(article.source_path)
     return old is not None and article.source_path in snapshot.positions and all(
-        getattr(old, name) == getattr(article, name) for name in STRUCTURAL_FIELDS)
+        getattr(old, name) == getattr(article, name) for name in STRUCTURAL_FIELDS) \
+        and _photos(old) == _photos(article)
+
+
+def _photos(article: Article) -> list:
+    """The photo files an article publishes: when they change, image outputs are planned anew (full build)."""
+    images = ([article.image] if article.image else []) + list(article.media)
+    return [image.file for image in images if image.file is not None]
 
 
 def _apply_edits(snapshot: Snapshot, articles: list[Article]) -> tuple[Snapshot, set[str]]:

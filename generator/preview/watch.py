@@ -19,7 +19,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from generator.config import CONFIG_FILE
-from generator.content.discover import STATIC_DIR, is_content_name, is_static_name
+from generator.content.discover import STATIC_DIR, is_content_file, is_content_name, is_static_name
 
 # "closed" follows every "modified" of a write: counting it too would trail a storm with a second rebuild.
 _IGNORED_EVENTS = {"opened", "closed", "closed_no_write"}
@@ -39,7 +39,8 @@ def classify(relative: str, is_directory: bool = False) -> str | None:
     if relative == CONFIG_FILE:
         return "config"
     if parts[0] == "content" and len(parts) > 1:
-        if is_directory or is_content_name(name):
+        # Markdown, or a photo or attachment of an article written as a folder.
+        if is_directory or is_content_name(name) or (parts[1] == "articles" and is_content_file(name)):
             return "content"
         return None
     if parts[0] == "themes" and len(parts) > 1:

@@ -10,6 +10,7 @@ from generator.site.urls import absolute_url, rebase_links
 from generator.text import xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
+MEDIA = "http://search.yahoo.com/mrss/"  # Media RSS: the lead photo, its caption and credit, in any feed reader
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -22,7 +23,7 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 def render_atom(config: Config, context: dict[str, Any]) -> bytes:
     """An Atom 1.0 feed from a feed job's context (title, page_url, url, entries)."""
     entries = context["entries"]
-    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA, "xml:lang": config.language})
     _add(feed, "title", context["title"])
     if config.description:
         _add(feed, "subtitle", config.description)
@@ -60,7 +61,42 @@ def _entry(feed: ET.Element, config: Config, entry: Any) -> None:
             _add(element, "category", term=ref.slug, label=ref.name, scheme=absolute_url(config, ref.url))
     if summary.summary:
         _add(element, "summary", summary.summary, type="text")
+    image = summary.image
+    if image is not None:
+        _media(element, config, image, summary.url)
     if entry.body_html:
         # xml:base lets readers resolve the body's relative links against the article's own URL.
-        _add(element, "content", rebase_links(str(entry.body_html), config.base_path), type="html", xml_base=url,
-             xml_lang=summary.lang)
+        body = rebase_links(str(entry.body_html), config.base_path)
+        if image is not None:
+            body = _lead_figure(config, image, summary.url) + body
+        _add(element, "content", body, type="html", xml_base=url, xml_lang=summary.lang)
+
+
+def _image_url(config: Config, image: Any, article_url: str) -> tuple[str, int | None, int | None]:
+    """The lead image as feeds show it: its 1200-pixel rendition (or the image as written), with its size."""
+    if image.file is None:
+        return (image.src if image.src.startswith("http") else absolute_url(config, image.src)), None, None
+    rendition = max(image.file.srcsets[-1][1], key=lambda r: r.width if r.width <= 1200 else 0)
+    return absolute_url(config, (image.file.folder or article_url) + rendition.name), rendition.width, rendition.height
+
+
+def _media(element: ET.Element, config: Config, image: Any, article_url: str) -> None:
+    url, width, height = _image_url(config, image, article_url)
+    sizes = {"width": str(width), "height": str(height)} if width else {}
+    content = _add(element, "media:content", url=url, medium="image", **sizes)
+    if image.alt or image.caption:
+        _add(content, "media:description", image.caption or image.alt, type="plain")
+    if image.credit:
+        _add(content, "media:credit", image.credit)
+
+
+def _lead_figure(config: Config, image: Any, article_url: str) -> str:
+    """The lead photo with its caption and credit, above a full-content entry's body."""
+    url, width, height = _image_url(config, image, article_url)
+    figure = ET.Element("figure")
+    ET.SubElement(figure, "img", {"src": url, "alt": xml_safe(image.alt),
+                                  **({"width": str(width), "height": str(height)} if width else {})})
+    if image.caption or image.credit:
+        caption = ET.SubElement(figure, "figcaption")
+        caption.text = xml_safe(" ".join(part for part in (image.caption, image.credit) if part))
+    return ET.tostring(figure, encoding="unicode", method="html")

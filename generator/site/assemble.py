@@ -26,6 +26,7 @@ from generator.site.model import (
     Article,
     ArticleSummary,
     ArticleView,
+    Image,
     Period,
     Profile,
     Site,
@@ -72,7 +73,8 @@ class Memo(Protocol):
 
 def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[StandalonePage],
                   term_files: Iterable[TermFile], now: datetime, related_memo: Memo | None = None,
-                  static_files: Iterable[StaticFile] = ()) -> tuple[Site, list[SourceError]]:
+                  static_files: Iterable[StaticFile] = (),
+                  bundle_files: Iterable[StaticFile] = ()) -> tuple[Site, list[SourceError]]:
     """Build the site model; returns it with every problem found (duplicate URLs, ...).
 
     `related_memo` keeps the related-article choice of the last build: an edit that moves no article and
@@ -100,8 +102,28 @@ def assemble_site(config: Config, articles: Iterable[Article], pages: Iterable[S
         excluded_future=future,
         excluded_drafts=drafts,
         static_files=tuple(static_files),
+        bundle_files=tuple(bundle_files),
+        default_image=_default_image(config, problems),
     )
     return site, problems
+
+
+def _default_image(config: Config, problems: list[SourceError]) -> Image | None:
+    """The site's image for sharing articles without one ([images] default), read from static/."""
+    from generator.config import CONFIG_FILE
+    from generator.content.media import MediaProblem, read_image
+
+    if not config.images.default:
+        return None
+    relative = config.images.default.lstrip("/")
+    try:
+        file = read_image(str(config.root / "static" / relative), "static/" + relative, config, (0.5, 0.5))
+    except MediaProblem as problem:
+        problems.append(SourceError(CONFIG_FILE, None, None, f"[images] default: {problem.message}", problem.hint))
+        return None
+    shares = tuple(rendition for rendition in file.renditions if rendition.purpose != "srcset")
+    folder = config.base_path + relative.rsplit("/", 1)[0] + "/" if "/" in relative else config.base_path
+    return Image(config.images.default, file=replace(file, renditions=shares, folder=folder))
 
 
 def _published(config: Config, articles: Iterable[Article], now: datetime) -> tuple[list[Article], int, int]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from generator.content.bodies import StoredHtml
-from generator.content.values import Profile
+from generator.content.values import Image, Profile
 from generator.site.model import ArticleSummary, ArticleView
 
 
@@ -50,6 +50,7 @@ class SiteGlobals:
     search_enabled: bool
     byline: str | None = None  # the name of the taxonomy whose terms sign the articles
     recency_boost: float = 0.0  # how much the search page favours newer articles
+    default_image: Image | None = None  # shared for articles without an image of their own ([images] default)
 
 
 class PageLink(NamedTuple):

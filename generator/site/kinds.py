@@ -289,6 +289,50 @@ def _plan_static(planning: Planning) -> Iterator[Planned]:
             yield Job(file.relative, "static", "copy", "", {"file": file}), file.display_path
 
 
+def _plan_images(planning: Planning) -> Iterator[Planned]:
+    """Every rendition of every photo, under the URL of the article showing it (the site's default image
+    beside its file of static/), copied from the processing cache (output/images.py)."""
+    from generator.output.images import images_of, processed
+
+    config = planning.config
+    for article in planning.site.articles:
+        planned: set[str] = set()
+        for image in images_of(article):
+            for rendition in image.file.renditions:
+                path = output_path(config, article.summary.url + rendition.name)
+                if path not in planned:  # a photo shown twice, or as lead image and in the body
+                    planned.add(path)
+                    yield Job(path, "image", "copy", "", {"file": processed(config, image.file, rendition)}), \
+                        "content/" + article.source_path
+    default = planning.site.default_image
+    for rendition in default.file.renditions if default else ():
+        yield Job(output_path(config, default.file.folder + rendition.name), "image", "copy", "",
+                  {"file": processed(config, default.file, rendition)}), "[images] default in site.toml"
+
+
+def _plan_attachments(planning: Planning) -> Iterator[Planned]:
+    """The documents, sound and video of articles written as folders, as they are, under the article's URL.
+    Photos are published through their renditions only: the originals carry their metadata."""
+    from generator.content.media import ATTACHMENT_SUFFIXES, is_bundle_index
+
+    by_folder: dict[str, list] = {}
+    for file in planning.site.bundle_files:
+        if file.relative.lower().endswith(ATTACHMENT_SUFFIXES):
+            by_folder.setdefault(file.relative.rsplit("/", 1)[0], []).append(file)
+    if not by_folder:
+        return
+    for article in planning.site.articles:
+        if not is_bundle_index(article.source_path):
+            continue
+        folder = article.source_path[: -len("/index.md")]
+        for bundle_folder, files in by_folder.items():
+            if bundle_folder == folder or bundle_folder.startswith(folder + "/"):
+                for file in files:
+                    at_url = article.summary.url + file.relative[len(folder) + 1:]
+                    yield Job(output_path(planning.config, at_url), "attachment", "copy", "", {"file": file}), \
+                        file.display_path
+
+
 PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("article", _plan_articles, _article_entries),
     PageKind("index", _plan_home, _home_entries, (PAGE_SEGMENT,)),
@@ -307,6 +351,8 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("asset", _plan_assets),
     PageKind("host", _plan_host_files),
     PageKind("static", _plan_static, collision_hint="rename or remove the file from static/"),
+    PageKind("image", _plan_images, collision_hint="rename one of the photos"),
+    PageKind("attachment", _plan_attachments, collision_hint="rename the file"),
 )
 
 # Besides pages, the output holds the theme's files and the search index.

@@ -182,6 +182,8 @@ class Site:
     excluded_future: int = 0
     excluded_drafts: int = 0
     static_files: tuple[StaticFile, ...] = ()  # the site's static/ folder, published as it is
+    bundle_files: tuple[StaticFile, ...] = ()  # the files of articles written as folders
+    default_image: Image | None = None  # for sharing articles without an image of their own
 
     @cached_property
     def summaries(self) -> tuple[ArticleSummary, ...]:

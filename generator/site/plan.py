@@ -62,6 +62,7 @@ def site_globals(config: Config, site: Site) -> SiteGlobals:
         search_enabled=config.search.enabled,
         byline=next((t.name for t in config.taxonomies if t.byline), None),
         recency_boost=config.search.recency_boost,
+        default_image=site.default_image,
     )
 
 
