@@ -86,6 +86,45 @@ class Archive:
         }[name]
         return self.save(path)
 
+    def photo_article(self) -> set[str]:
+        """A new article written as a folder, with a lead photo and a photo in its body."""
+        self.serial += 1
+        folder = f"content/articles/dossier-{self.serial}/"
+        fields = {**self._fields(), "image": f'{{src: une.jpg, alt: "Photo {self.serial}", credit: "Photo : X"}}',
+                  "body": f"Texte {self.serial}.\n\n![Détail {self.serial}](detail.png \"Légende\")"}
+        self.site.write({folder + "index.md": article(**fields), folder + "une.jpg": self._photo("JPEG"),
+                         folder + "detail.png": self._photo("PNG")})
+        return {folder + "index.md", folder + "une.jpg", folder + "detail.png"}
+
+    def replace_photo(self) -> set[str]:
+        """Another photo under the same name, in an article written as a folder."""
+        folders = sorted(path.parent for path in self.site.root.glob("content/articles/dossier-*/une.jpg"))
+        if not folders:
+            return self.photo_article()
+        path = self.chooser.choice(folders) / "une.jpg"
+        path.write_bytes(self._photo("JPEG"))
+        return {path.relative_to(self.site.root).as_posix()}
+
+    def delete_photo_article(self) -> set[str]:
+        folders = sorted(self.site.root.glob("content/articles/dossier-*"))
+        if not folders:
+            return self.photo_article()
+        folder = self.chooser.choice(folders)
+        changed = {path.relative_to(self.site.root).as_posix() for path in folder.iterdir()}
+        shutil.rmtree(folder)
+        return changed
+
+    def _photo(self, kind: str) -> bytes:
+        import io
+
+        from PIL import Image
+
+        size = (self.chooser.randrange(300, 900), self.chooser.randrange(200, 600))
+        picture = Image.linear_gradient("L").rotate(self.chooser.randrange(360)).resize(size).convert("RGB")
+        buffer = io.BytesIO()
+        picture.save(buffer, kind)
+        return buffer.getvalue()
+
     def term_file(self) -> set[str]:
         path = "content/topics/starlink.md"
         if (self.site.root / path).exists() and self.chooser.random() < 0.4:
@@ -114,7 +153,8 @@ class Archive:
         return {"site.toml"}
 
     EDITS = ("edit_field", "edit_field", "edit_field", "edit_field", "new_article", "delete_article",
-             "rename_article", "term_file", "standalone_page", "template", "config")
+             "rename_article", "term_file", "standalone_page", "template", "config", "photo_article",
+             "replace_photo", "delete_photo_article")
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -153,3 +193,25 @@ def test_random_edit_sequences_build_what_a_clean_build_gives(seed, site, tmp_pa
         assert site.files() == clean, f"seed {seed}, step {step}: {edit} (command line)"
         assert _tree(site.root / "preview-out") == clean, f"seed {seed}, step {step}: {edit} (preview session)"
     assert quick >= 1  # the quick path is part of what was compared
+
+
+def test_a_command_line_build_in_the_folder_of_a_running_preview_leaves_its_next_edit_correct(site, tmp_path):
+    # Both share .cache/: the command line compacts the body store, dropping the packs the preview's kept
+    # model (and the body its quick path just parsed) read from. The preview must notice, not fail.
+    archive = Archive(site, random.Random(7))
+    session = PreviewSession()
+    options = BuildOptions(overrides={"output_dir": site.root / "preview-out"}, now=NOW)
+    session.rebuild(site.root, options, RecordingReporter())
+    quick = []
+    for version in range(12):  # enough replaced bodies for the command line to compact the store
+        path = sorted(archive.articles)[version % 4]
+        archive.articles[path]["body"] = f"Version {version}."
+        archive.save(path)
+        quick.append(session.rebuild(site.root, options, RecordingReporter(), changed={path}).quick)
+        site.build()
+    assert any(quick) and not all(quick)  # the quick path ran, and stepped aside once the store was compacted
+    path = sorted(archive.articles)[0]
+    archive.articles[path]["body"] = "Dernière version."
+    archive.save(path)
+    session.rebuild(site.root, options, RecordingReporter(), changed={path})
+    assert _tree(site.root / "preview-out") == _clean_tree(site, tmp_path)

@@ -117,12 +117,16 @@ class Media:
 
     def linked_file(self, href: str) -> Rendition | None:
         """Check a body link to a local file; a link to a photo is pointed at its largest rendition (the
-        original is never published: it carries its metadata). Raises MediaProblem."""
+        original is never published: it carries its metadata). Links to pages (`../autre-article/`) are left
+        to `news-archive check`. Raises MediaProblem."""
+        path = unquote(urlsplit(href).path).lower()
+        if not path.endswith(IMAGE_SUFFIXES + ATTACHMENT_SUFFIXES + (".svg",)):
+            return None
         found = self.local_file(href)
-        if found is None or not found[0].lower().endswith(IMAGE_SUFFIXES):
-            if found and not href.startswith("/") and not found[0].lower().endswith(ATTACHMENT_SUFFIXES):
-                raise MediaProblem(f"{href!r} is not a file type news-archive publishes",
-                                   "attachments may be " + ", ".join(s.lstrip(".") for s in ATTACHMENT_SUFFIXES))
+        if found is None or not path.endswith(IMAGE_SUFFIXES):
+            if found and not href.startswith("/") and path.endswith(".svg"):
+                raise MediaProblem(f"{href!r} is an SVG file, which can carry scripts: it is not published",
+                                   "convert it to PNG or PDF")
             return None
         image = Image(href, file=read_image(*found, self.config, (0.5, 0.5)))
         self.images.append(image)

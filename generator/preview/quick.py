@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.build import parse_chunk, stop_on_errors, summarise, write_rendered
+from generator.cache import CACHE_DIR
 from generator.config import load_config
+from generator.content.bodies import BODIES_DIR, StoredHtml, is_stored, stored_packs
 from generator.content.schema import STRUCTURAL_FIELDS
 from generator.content.values import Source
 from generator.options import BuildOptions
@@ -56,6 +58,8 @@ def quick_rebuild(snapshot: Snapshot, root: Path, options: BuildOptions, reporte
         return None  # a future-dated article fell due
     if not (built.output / MARKER).is_file():
         return None  # the output folder was removed or replaced: build it again
+    if not bodies_still_stored(built):
+        return None  # a command-line build compacted the body store this model reads from
     sources = changed_sources(snapshot, config.root, changed)
     if not sources:
         return None
@@ -87,6 +91,15 @@ def quick_rebuild(snapshot: Snapshot, root: Path, options: BuildOptions, reporte
                          parsed=len(sources), cached=len(snapshot.sources) - len(sources),
                          articles=len(built.site.articles), quick=True)
     return snapshot, summarise(reporter, result)
+
+
+def bodies_still_stored(built) -> bool:
+    """Whether every article body the kept model reads is still in the body store: `news-archive build` in
+    the same folder may have compacted it (the full build then reads the parse cache again)."""
+    bodies = {article.body_html for article in (*built.articles, *built.site.articles)
+              if isinstance(article.body_html, StoredHtml)}
+    packs = stored_packs(built.config.root / CACHE_DIR / BODIES_DIR)
+    return all(is_stored(body, packs) for body in bodies)
 
 
 def changed_sources(snapshot: Snapshot, root: Path, changed_paths: set[str]) -> list[Source] | None:
