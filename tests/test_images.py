@@ -381,6 +381,23 @@ def test_parallel_processing_gives_the_same_bytes_as_one_process(site, tmp_path)
     assert one == two and sum(1 for path in one if path.suffix == ".avif" or path.suffix == ".webp") > 30
 
 
+def test_one_photo_encoded_in_threads_gives_the_bytes_of_one_thread(tmp_path):
+    # A build with fewer new photos than cores encodes one photo's renditions in threads: Pillow keeps a
+    # save's options on the image object, so a shared image saved in two formats at once came out wrong.
+    from generator.config import Config
+    from generator.content.media import read_image
+    from generator.output.images import process_image, processed
+
+    (tmp_path / "une.jpg").write_bytes(photo(2000, 1400))
+    made = []
+    for threads in (1, 2):
+        config = Config(root=tmp_path / f"site-{threads}", title="T", base_url="https://example.org/")
+        file = read_image(str(tmp_path / "une.jpg"), "une.jpg", config, (0.5, 0.5))
+        assert process_image(config, file, threads) is None
+        made.append({r.name: Path(processed(config, file, r).path).read_bytes() for r in file.renditions})
+    assert made[0] == made[1] and len(made[0]) == 4 * (2 + len(MODERN))
+
+
 def test_photo_files_in_content_are_changes_the_preview_watches():
     assert classify("content/articles/2024/10/musk-poutine/une.jpg") == "content"
     assert classify("content/articles/2024/10/musk-poutine/une.jpg~") is None

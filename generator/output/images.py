@@ -56,8 +56,8 @@ class Processed:
 
 def processed(config: Config, file: ImageFile, rendition: Rendition) -> Processed:
     """Where a rendition is cached: named by the photo's digest and everything that makes its bytes."""
-    return _processed(str(config.root / CACHE_DIR / IMAGES_DIR), config.images.quality, config.images.keep_copyright,
-                      file.digest, file.width, file.height, rendition)
+    return _processed(f"{config.root}/{CACHE_DIR}/{IMAGES_DIR}", config.images.quality,
+                      config.images.keep_copyright, file.digest, file.width, file.height, rendition)
 
 
 # Planning, processing and pruning ask for every rendition's place: 16,000 for 1,000 photos, thrice a build.
@@ -171,26 +171,36 @@ def _make_renditions(config: Config, file: ImageFile, source, threads: int) -> N
         source.draft(source.mode if source.mode in ("RGB", "L") else "RGB",
                      (max(1, int(raw_width * needed) + 1), max(1, int(raw_height * needed) + 1)))
     # Each rendition is resized from the smallest picture already made that is large enough: the photo,
-    # then each width of the responsive set, largest first (a third of the resampling work).
+    # then each width of the responsive set, largest first (a third of the resampling work). One task per
+    # picture encodes its formats one after the other: Pillow keeps a save's options on the image itself,
+    # so two threads must never save the same image at once.
     levels = [_srgb(ImageOps.exif_transpose(source))]
-    resized: dict[tuple, object] = {}
+    by_size: dict[tuple, list[tuple[Rendition, Processed]]] = {}
+    for rendition, target in sorted(still, key=lambda item: (item[0].crop is not None, -item[0].width)):
+        by_size.setdefault((rendition.crop, rendition.width, rendition.height), []).append((rendition, target))
     with ThreadPoolExecutor(threads) as encoders:
-        encoded = []
-        for rendition, target in sorted(still, key=lambda item: (item[0].crop is not None, -item[0].width)):
-            size_key = (rendition.crop, rendition.width, rendition.height)
-            if size_key not in resized:
-                level = min((level for level in levels if _fits(level, file, rendition)),
-                            key=lambda level: level.width)
-                resized[size_key] = _resize(level, rendition, level.width / file.width)
-                if rendition.crop is None:
-                    levels.append(resized[size_key])
-            encoded.append(encoders.submit(_encode_and_store, resized[size_key], rendition, target, config, metadata))
-        for future in encoded:
-            future.result()  # a failure is raised here
+        tasks = []
+        for (crop, _, _), renditions in by_size.items():
+            rendition = renditions[0][0]
+            level = min((level for level in levels if _fits(level, file, rendition)), key=lambda level: level.width)
+            if crop is not None:  # made from the widths, resized in its own task
+                tasks.append(encoders.submit(_resize_and_store, level, file, renditions, config, metadata))
+                continue
+            picture = _resize(level, rendition, level.width / file.width)
+            levels.append(picture)
+            tasks.append(encoders.submit(_store_all, picture, renditions, config, metadata))
+        for task in tasks:
+            task.result()  # a failure is raised here
 
 
-def _encode_and_store(picture, rendition: Rendition, target: Processed, config: Config, metadata: bytes) -> None:
-    _store(target.path, _encode(picture, rendition.mime, config, metadata))
+def _store_all(picture, renditions: list[tuple[Rendition, Processed]], config: Config, metadata: bytes) -> None:
+    for rendition, target in renditions:
+        _store(target.path, _encode(picture, rendition.mime, config, metadata))
+
+
+def _resize_and_store(level, file: ImageFile, renditions: list[tuple[Rendition, Processed]], config: Config,
+                      metadata: bytes) -> None:
+    _store_all(_resize(level, renditions[0][0], level.width / file.width), renditions, config, metadata)
 
 
 def _fits(level, file: ImageFile, rendition: Rendition) -> bool:
