@@ -315,22 +315,17 @@ def _plan_attachments(planning: Planning) -> Iterator[Planned]:
     Photos are published through their renditions only: the originals carry their metadata."""
     from generator.content.media import ATTACHMENT_SUFFIXES, is_bundle_index
 
-    by_folder: dict[str, list] = {}
+    urls = {article.source_path[: -len("/index.md")]: article.summary.url for article in planning.site.articles
+            if is_bundle_index(article.source_path)}
     for file in planning.site.bundle_files:
-        if file.relative.lower().endswith(ATTACHMENT_SUFFIXES):
-            by_folder.setdefault(file.relative.rsplit("/", 1)[0], []).append(file)
-    if not by_folder:
-        return
-    for article in planning.site.articles:
-        if not is_bundle_index(article.source_path):
+        if not file.relative.lower().endswith(ATTACHMENT_SUFFIXES):
             continue
-        folder = article.source_path[: -len("/index.md")]
-        for bundle_folder, files in by_folder.items():
-            if bundle_folder == folder or bundle_folder.startswith(folder + "/"):
-                for file in files:
-                    at_url = article.summary.url + file.relative[len(folder) + 1:]
-                    yield Job(output_path(planning.config, at_url), "attachment", "copy", "", {"file": file}), \
-                        file.display_path
+        folder = file.relative.rsplit("/", 1)[0]
+        while folder not in urls and "/" in folder:  # the nearest article folder holding it, as discovery found
+            folder = folder.rsplit("/", 1)[0]
+        if folder in urls:  # else its article is a draft or future-dated, unpublished
+            yield Job(output_path(planning.config, urls[folder] + file.relative[len(folder) + 1:]), "attachment",
+                      "copy", "", {"file": file}), file.display_path
 
 
 PAGE_KINDS: tuple[PageKind, ...] = (
