@@ -8,7 +8,8 @@ dataclasses (about 0.15 s, a quarter of a no-op build of 10,000 articles).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,11 +52,18 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
             return summarise(reporter, unchanged)
         loaded = load_site(inputs, reporter, now, options.jobs, options.memory)
         output = prepare_output(loaded.config)
-        plan = plan_site(loaded, reporter)
-        stop_on_errors(loaded.problems, loaded.config, reporter)
-        process_site_images(loaded, options, reporter)
-        rendered = render_site(loaded, plan, output, options, reporter)
-        search_pages = search_pages_of(plan.jobs, rendered.renderer, rendered.search_digests, rendered.salt)
+        photos = start_site_images(loaded, options, reporter)
+        try:
+            plan = plan_site(loaded, reporter)
+            stop_on_errors(loaded.problems, loaded.config, reporter)
+            rendered = render_site(loaded, plan, output, options, reporter)
+        except BuildFailed as failed:
+            raise BuildFailed([*failed.errors, *photos()]) from None  # every problem of the build at once
+        finish_site_images(photos, rendered.writer, loaded, reporter)
+        # The preview indexes in the background, from what its builds tell it; a build without search needs none.
+        searched = options.keep_model or (options.search and loaded.config.search.enabled)
+        search_pages = search_pages_of(plan.jobs, rendered.renderer, rendered.search_digests, rendered.salt) \
+            if searched else []
         result = write_site(loaded, plan, rendered, search_pages, output, options, reporter)
         save_published(loaded.config, loaded.site, plan)
         if options.keep_model:
@@ -232,14 +240,45 @@ def plan_site(loaded: LoadedSite, reporter: Reporter) -> SitePlan:
 # --- Images ----------------------------------------------------------------------------------------------
 
 
-def process_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Reporter) -> None:
-    """Make the renditions of new or changed photos (in `jobs` processes) before pages copy them."""
-    from generator.output.images import process_images
+def start_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Reporter) -> Callable[[], list]:
+    """Start making the renditions of new or changed photos, in a process of its own while pages render
+    (pages need only their sizes, known since parsing, and outputs link to them once written); returns
+    what waits for the problems."""
+    from generator.output.images import make_images, missing_images
+    from generator.pool import in_background
 
+    config, jobs = loaded.config, options.jobs
+    if any(not problem.is_warning or config.strict for problem in loaded.problems):
+        return list  # the build stops before writing anything: its photos can wait for the next one
+    todo = missing_images(config, loaded.site)
+    if not todo:
+        return list
+    reporter.detail(f"  {len(todo)} photo(s) to process")
+    if jobs <= 1:
+        return lambda: make_images(config, todo, jobs)
+    _import_pillow()  # here, not in the child: a lock another thread holds at the fork would stay held there
+    return in_background(_make_images, (config, todo, jobs))
+
+
+def _make_images(arguments: tuple) -> list:
+    from generator.output.images import make_images
+
+    return make_images(*arguments)
+
+
+def _import_pillow() -> None:
+    import concurrent.futures  # noqa: F401
+
+    from PIL import Image, ImageCms, ImageOps  # noqa: F401
+
+
+def finish_site_images(photos: Callable[[], list], writer: OutputWriter, loaded: LoadedSite,
+                       reporter: Reporter) -> None:
+    """Wait for the photos started by start_site_images; stop on their problems, writing nothing."""
     with reporter.stage("images"):
-        processed, problems = process_images(loaded.config, loaded.site, options.jobs)
-    if processed:
-        reporter.detail(f"  {processed} photo(s) processed")
+        problems = photos()
+    if problems:
+        writer.abandon()
     stop_on_errors(problems, loaded.config, reporter)
 
 
@@ -251,7 +290,8 @@ class RenderedSite:
     renderer: Renderer
     writer: OutputWriter  # holds what changed, for the write stage
     fingerprints: dict[str, str]
-    unchanged: set[str]  # outputs whose fingerprint is the last build's, still on disk: not rendered
+    unchanged: set[str]  # jobs whose fingerprint is the last build's, their files still on disk: not rendered
+    kept: set[str]  # the files of those jobs
     state: OutputState
     salt: str  # the config and code versions
     search_digests: dict[str, str]  # taken by the workers of a first build
@@ -273,6 +313,7 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
     with reporter.stage("render"):
         renderer = Renderer(config, theme, make_environment(theme, config, plan.asset_urls, loaded.memory),
                             plan.asset_urls, track_articles=options.keep_model)
+        load_closures(renderer, loaded, plan)
         state = OutputState(config, output, loaded.problems)
         salt = f"{code_version()}|{config.digest}"
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
@@ -289,14 +330,32 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
             fingerprints = fingerprint_jobs(renderer, plan.jobs, salt if options.search else None, options.jobs,
                                             search_digests)
             folder = str(output)
-            unchanged = {path for path, print_ in fingerprints.items()
-                         if state.fingerprints.get(path) == print_ and os.path.isfile(os.path.join(folder, path))}
+            unchanged = {job.output_path for job in plan.jobs
+                         if state.fingerprints.get(job.output_path) == fingerprints[job.output_path]
+                         and all(os.path.isfile(os.path.join(folder, path)) for path in job.files)}
             to_render = spread([job for job in plan.jobs if job.output_path not in unchanged])
             write_rendered(iter_tasks(render_chunk, to_render, options.jobs, renderer, progress), writer, config,
                            reporter)
+        kept = unchanged | {path for job in plan.jobs if job.also and job.output_path in unchanged for path in job.also}
         if config.deploy.headers:
-            writer.add("_headers", headers_file(config, writer.paths | unchanged))
-    return RenderedSite(renderer, writer, fingerprints, unchanged, state, salt, search_digests)
+            writer.add("_headers", headers_file(config, writer.paths | kept))
+    return RenderedSite(renderer, writer, fingerprints, unchanged, kept, state, salt, search_digests)
+
+
+def load_closures(renderer: Renderer, loaded: LoadedSite, plan: SitePlan) -> None:
+    """Give the renderer the closure digest of every template the jobs use, computed here (before the
+    workers fork: each would otherwise parse the whole theme) and kept in .cache/ while no template changes."""
+    from generator.cache import DerivedCache
+    from generator.render.theme import templates_stamp
+
+    names = sorted({job.template for job in plan.jobs if job.template})
+    cache = DerivedCache(loaded.config, "template-closures.pickle", loaded.problems, loaded.memory)
+    digest = hashlib.sha256(repr((templates_stamp(loaded.theme), names)).encode()).hexdigest()
+    closures = cache.get(digest)
+    if closures is None:
+        closures = {name: renderer.closure_digest(name) for name in names}
+        cache.put(digest, closures)
+    renderer.closures.update(closures)
 
 
 def fingerprint_jobs(renderer: Renderer, jobs: list[Job], salt: str | None, workers: int,
@@ -385,9 +444,9 @@ def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, searc
                          search_pages, loaded.parsed, loaded.parse_cache.hits, len(site.articles))
     index, stale = _search_hook(config, output, search_pages, options, reporter, result)
     with reporter.stage("write"):
-        result.write = rendered.writer.finish(keep=rendered.unchanged, keep_prefixes=(SEARCH_DIR + "/",),
+        result.write = rendered.writer.finish(keep=rendered.kept, keep_prefixes=(SEARCH_DIR + "/",),
                                               before_swap=index, force=stale, previous=rendered.state.outputs)
-        rendered.state.save(rendered.fingerprints, rendered.writer.paths | rendered.unchanged,
+        rendered.state.save(rendered.fingerprints, rendered.writer.paths | rendered.kept,
                             inputs_digest(loaded.inputs, options.search),
                             next_change(loaded.future_dates, loaded.now), _counts(loaded, plan))
         loaded.parse_cache.commit(compact_store=not options.keep_model)
@@ -432,7 +491,7 @@ def built_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, outpu
     return BuiltSite(
         config=loaded.config, theme=loaded.theme, sources=loaded.sources, articles=loaded.articles,
         site=loaded.site, planned=plan.jobs, fingerprints=rendered.fingerprints,
-        outputs=rendered.writer.paths | rendered.unchanged, renderer=rendered.renderer, state=rendered.state,
+        outputs=rendered.writer.paths | rendered.kept, renderer=rendered.renderer, state=rendered.state,
         output=output,
         next_change=next_change(loaded.future_dates, loaded.now), salt=rendered.salt,
         counts=_counts(loaded, plan))

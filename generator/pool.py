@@ -70,6 +70,56 @@ def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[A
         gc.unfreeze()
 
 
+def in_background(function: Callable[[Any], Any], shared: Any) -> Callable[[], Any]:
+    """Start `function(shared)` in a forked process while this one goes on; returns what waits for its
+    result (or raises its exception), to be called once. Without fork, the function runs when its result
+    is asked for.
+
+    The child inherits `shared` as it is, like the workers of run_tasks, and may start workers itself.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: function(shared)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    _snapshot["background"] = (function, shared, sending)
+    gc.freeze()
+    try:
+        process = context.Process(target=_run_background, name="news-archive background")
+        process.start()
+    finally:
+        _snapshot.pop("background", None)
+        gc.unfreeze()
+    sending.close()
+
+    def result() -> Any:
+        try:
+            succeeded, value = receiving.recv()
+        except EOFError:
+            succeeded, value = False, RuntimeError(f"a background task ended without a result ({function.__name__})")
+        finally:
+            receiving.close()
+            process.join()
+        if not succeeded:
+            raise value
+        return value
+
+    return result
+
+
+def _run_background() -> None:
+    function, shared, sending = _snapshot["background"]
+    gc.enable()
+    try:
+        outcome = (True, function(shared))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        outcome = (False, exc)
+    try:
+        sending.send(outcome)
+    except Exception as exc:  # noqa: BLE001 - a result or exception that cannot be pickled
+        sending.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    sending.close()
+
+
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Run a block without the cyclic garbage collector.

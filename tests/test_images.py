@@ -11,9 +11,11 @@ import zlib
 from pathlib import Path
 
 import feedparser
-from conftest import ROOT, Site, article, build_site
+import pytest
+from conftest import ROOT, Site, article, build_site, config_with
 from PIL import Image, ImageCms, features
 
+from generator.errors import BuildFailed
 from generator.preview.watch import classify
 
 BUNDLE = "content/articles/2024/10/musk-poutine/"
@@ -357,11 +359,11 @@ def test_a_text_edit_touches_no_photo_and_a_new_photo_processes_only_itself(site
     result = site.build()
     assert result.parsed == 1 and _stamps(site.output / PAGE) == before
     assert {path: path.stat().st_mtime_ns for path in (site.root / ".cache/images").rglob("*.*")} == cache_before
-    assert any("photo(s) processed" in line for line in site.reporter.messages) is False
+    assert any("photo(s) to process" in line for line in site.reporter.messages) is False
     # A new photo for the other article: only its renditions are made and written.
     site.write({"content/articles/2024/10/autre/a.jpg": photo(1100, 800)})
     site.build()
-    assert any("1 photo(s) processed" in line for line in site.reporter.messages)
+    assert any("1 photo(s) to process" in line for line in site.reporter.messages)
     assert _stamps(site.output / PAGE) == before
     assert Image.open(site.output / "2024/10/autre/a-1100.jpg").size == (1100, 800)
     assert not (site.output / "2024/10/autre/a-1000.jpg").exists()
@@ -381,6 +383,66 @@ def test_parallel_processing_gives_the_same_bytes_as_one_process(site, tmp_path)
     assert one == two and sum(1 for path in one if path.suffix == ".avif" or path.suffix == ".webp") > 30
 
 
+def test_published_renditions_are_links_to_the_cache_and_survive_it_being_emptied(site):
+    photos_site(site).build()
+    cached = {path.stat().st_ino: path for path in (site.root / ".cache/images").rglob("*.*")}
+    published = [path for path in (site.output / PAGE).iterdir() if path.suffix in (".jpg", ".webp", ".avif")]
+    assert published and all(path.stat().st_ino in cached for path in published)  # the disk holds them once
+    assert all(path.stat().st_nlink == 2 for path in published)
+    before = {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in published}
+    # The cache emptied: its files are made again, the published ones (same bytes) stay as they are.
+    import shutil
+
+    shutil.rmtree(site.root / ".cache/images")
+    photos_site(site, summary="Un résumé corrigé.").build()
+    assert {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in published} == before
+    assert any((site.root / ".cache/images").rglob("*.jpg"))
+
+
+def test_a_new_photo_is_linked_in_place_and_a_removed_one_is_pruned_from_the_site_and_the_cache(site):
+    photos_site(site).build()
+    site.write({"content/articles/2024/10/autre/index.md": article(title="Autre", image='{src: a.jpg, alt: "A"}'),
+                "content/articles/2024/10/autre/a.jpg": photo(1000, 800)})
+    result = site.build()
+    assert result.write.in_place and "2024/10/autre/a-1000.jpg" in result.write.written
+    new = site.output / "2024/10/autre/a-1000.jpg"
+    assert new.stat().st_nlink == 2 and Image.open(new).size == (1000, 800)
+    cached = sorted(path.name for path in (site.root / ".cache/images").rglob("*.*"))
+    import shutil
+
+    shutil.rmtree(site.root / "content/articles/2024/10/autre")
+    site.build()
+    assert not (site.output / "2024/10/autre").exists()
+    remaining = sorted(path.name for path in (site.root / ".cache/images").rglob("*.*"))
+    assert len(remaining) < len(cached) and not any(path.stat().st_nlink > 2 for path in
+                                                    (site.root / ".cache/images").rglob("*.*"))
+
+
+def test_a_photo_is_one_job_whose_files_no_other_output_may_take(site):
+    photos_site(site)
+    result = site.build()
+    files = [path for path in site.output.rglob("*") if path.is_file() and path.name != ".news-archive-output"]
+    renditions = [path for path in files if path.suffix in (".jpg", ".png", ".webp", ".avif")]
+    assert len(renditions) > 20 and result.pages == len(files) - len(renditions) + 2  # two photos, two jobs
+    site.write({f"static/{PAGE}une-480.jpg": photo(480, 320)})
+    [error] = [error for error in site.build_errors() if ": warning: " not in error]
+    assert f"writes {PAGE}une-480.jpg, which static/{PAGE}une-480.jpg also writes" in error
+    assert "rename one of the photos" in error
+
+
+def test_photos_made_beside_rendering_report_their_problems_with_the_templates_in_one_build(site):
+    data = photo(1600, 1200)
+    site.write({BUNDLE + "index.md": bundle_article(), BUNDLE + "une.jpg": data[: len(data) // 2],
+                "site.toml": config_with('theme = "casse"'), "themes/casse/theme.toml": 'extends = "default"\n',
+                "themes/casse/templates/term.html": "{{ term.title.nope() }}"})
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site.root, {}, jobs=2)
+    messages = [error.format() for error in failed.value.errors]
+    assert any("une.jpg: cannot be processed (the file is truncated)" in message for message in messages)
+    assert any("term.html" in message and "template error" in message for message in messages)
+    assert not site.output.exists()
+
+
 def test_one_photo_encoded_in_threads_gives_the_bytes_of_one_thread(tmp_path):
     # A build with fewer new photos than cores encodes one photo's renditions in threads: Pillow keeps a
     # save's options on the image object, so a shared image saved in two formats at once came out wrong.
@@ -394,7 +456,8 @@ def test_one_photo_encoded_in_threads_gives_the_bytes_of_one_thread(tmp_path):
         config = Config(root=tmp_path / f"site-{threads}", title="T", base_url="https://example.org/")
         file = read_image(str(tmp_path / "une.jpg"), "une.jpg", config, (0.5, 0.5))
         assert process_image(config, file, threads) is None
-        made.append({r.name: Path(processed(config, file, r).path).read_bytes() for r in file.renditions})
+        made.append({r.name: Path(place.path).read_bytes()
+                     for r, place in zip(file.renditions, processed(config, file), strict=True)})
     assert made[0] == made[1] and len(made[0]) == 4 * (2 + len(MODERN))
 
 

@@ -180,7 +180,7 @@ def test_pages_read_in_place_index_like_a_snapshot(site, tmp_path, permalink):
                 "content/articles/a.md": article(title="Taïwan", date="2024-05-01", body="Starlink en orbite."),
                 "content/articles/b.md": article(title="Москва", date="2024-06-01", body="Starlink, encore."),
                 "content/articles/c.md": article(title="Vieux", date="2022-05-01", body="Archives de Kiev.")})
-    result = site.build()
+    result = site.build(search=True)  # (a build without search does not list the pages search covers)
     config = load_config(site.root)
     bundles = {}
     for stable in (True, False):

@@ -12,6 +12,10 @@ over its target (atomic per file) and pruned files are removed. A build killed b
 the site as it was (the next build deletes the temporary files); killed after it, the next build
 finishes the renames first. Readers of the live folder can see a mix of old and new pages only during
 the renames (milliseconds).
+
+Photos' renditions are not bytes but files the build made in .cache/images/: an output is a hard link to
+its cached file (a copy where the system cannot link), so a photo's files take their disk space once.
+A tool that edits output files in place would edit the cache too: work on a copy of the output.
 """
 
 from __future__ import annotations
@@ -31,6 +35,22 @@ MARKER = ".news-archive-output"
 MARKER_TEXT = b"This folder is written by news-archive; it is replaced on every build.\n"
 IN_PLACE_MAX = 500  # changed + removed files up to which the live folder is updated in place
 TEMPORARY_SUFFIX = ".news-archive-new"
+
+
+@dataclass(frozen=True)
+class LinkedFiles:
+    """Outputs that are files the build owns (a photo's renditions, in .cache/images/), published as hard
+    links to them: (output path, file) pairs."""
+
+    files: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _Link:
+    source: str
+
+
+Content = bytes | _Link
 
 
 @dataclass
@@ -128,14 +148,23 @@ class OutputWriter:
         recover(output)
         self.output = output
         self.paths: set[str] = set()
-        self.held: dict[str, bytes] = {}
+        self.held: dict[str, Content] = {}
         self.spilled: set[str] = set()  # changed files already written into the staging tree
+        self.links: dict[str, _Link] = {}  # outputs linked to files the build makes, when it writes
         self.unchanged = 0
         self.staging: Path | None = None
 
-    def add(self, path: str, data: bytes) -> None:
+    def add(self, path: str, data: bytes | LinkedFiles) -> None:
+        if isinstance(data, LinkedFiles):  # their files may still be in the making: linked in finish()
+            for output, source in data.files:
+                self.paths.add(output)
+                self.links[output] = _Link(source)
+            return
         self.paths.add(path)
-        if _same_bytes(self.output / path, data):
+        self._add_if_changed(path, data)
+
+    def _add_if_changed(self, path: str, data: Content) -> None:
+        if _same_content(os.path.join(self.output, path), data):
             self.unchanged += 1
             return
         if self.staging is None and len(self.held) >= IN_PLACE_MAX:
@@ -150,7 +179,7 @@ class OutputWriter:
         if self.staging is not None:
             remove_owned_tree(self.staging)
             self.staging = None
-        self.held, self.spilled = {}, set()
+        self.held, self.spilled, self.links = {}, set(), {}
 
     def _start_staging(self) -> None:
         self.staging = staging_dir(self.output)
@@ -160,8 +189,8 @@ class OutputWriter:
             self._spill(path, data)
         self.held = {}
 
-    def _spill(self, path: str, data: bytes) -> None:
-        write_new_file(os.path.join(self.staging, path), data)
+    def _spill(self, path: str, data: Content) -> None:
+        _put(os.path.join(self.staging, path), data)
         self.spilled.add(path)
 
     def finish(self, keep: Set[str] = frozenset(), keep_prefixes: tuple[str, ...] = (),
@@ -169,10 +198,14 @@ class OutputWriter:
                previous: Set[str] | None = None) -> WriteReport:
         """Prune, then go live. `keep`: outputs not rendered again, as they are; `previous`, the outputs of
         the last build: those this build does not produce are pruned (without it, every file of the tree
-        this build does not produce, which means walking the whole tree).
+        this build does not produce, which means walking the whole tree). The files outputs link to must
+        exist by now.
         `before_swap(tree, in_place)` runs once the new pages are in `tree`: the staging tree before it
         goes live, or the live folder itself after an in-place update."""
         output = self.output
+        for path, link in self.links.items():
+            self._add_if_changed(path, link)
+        self.links = {}
         changed = self.spilled | set(self.held)
         report = WriteReport(written=sorted(changed), unchanged=len(keep) + self.unchanged)
         current: dict[str, Path] | None = None
@@ -215,12 +248,15 @@ class OutputWriter:
         return report
 
 
-def _update_in_place(output: Path, changed: Mapping[str, bytes], pruned: list[str]) -> None:
+def _update_in_place(output: Path, changed: Mapping[str, Content], pruned: list[str]) -> None:
     journal = journal_path(output)
     entries = {"write": sorted(changed), "prune": pruned}
     _write_journal(journal, {**entries, "committed": False})
     for path, data in changed.items():
-        write_new_file(os.path.join(output, path + TEMPORARY_SUFFIX), data)
+        temporary = os.path.join(output, path + TEMPORARY_SUFFIX)
+        if os.path.lexists(temporary):  # left by a build killed here: a link cannot replace it
+            os.unlink(temporary)
+        _put(temporary, data)
     _write_journal(journal, {**entries, "committed": True})
     _apply_journal(output, entries)
     journal.unlink()
@@ -278,11 +314,33 @@ def link_tree(source: Path, target: Path) -> None:
             link_file(path, target / path.relative_to(source))
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_content(path: str, data: Content) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if isinstance(data, _Link):
+            return _same_file(path, data.source)
+        with open(path, "rb") as handle:
+            return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
     except OSError:
         return False
+
+
+def _same_file(path: str, source: str) -> bool:
+    """Whether `path` is `source` (one file, two links) or a copy of it: a cache emptied and made again
+    gives new files with the same bytes, and the published ones stay as they are."""
+    found, wanted = os.stat(path), os.stat(source)
+    if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
+        return True
+    if found.st_size != wanted.st_size:
+        return False
+    with open(path, "rb") as a, open(source, "rb") as b:
+        return a.read() == b.read()
+
+
+def _put(target: str, data: Content) -> None:
+    if isinstance(data, _Link):
+        link_file(Path(data.source), Path(target))
+    else:
+        write_new_file(target, data)
 
 
 # Both below create a file's folders only when the first attempt finds them missing: a mkdir per file

@@ -65,6 +65,12 @@ def _utc(value: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _srcset(renditions, folder: str) -> str:
+    """`srcset` text for renditions published in `folder`: "f/une-480.webp 480w, f/une-800.webp 800w"
+    (a card shows one per format: a filter costs a tenth of a macro's loop)."""
+    return ", ".join(f"{folder}{rendition.name} {rendition.width}w" for rendition in renditions)
+
+
 def _lang(context: jinja2.runtime.Context) -> str:
     return context.get("lang") or "en"
 
@@ -153,6 +159,7 @@ def install_filters(environment: jinja2.Environment, config: Config, theme: Them
 
     environment.filters.update(
         entity=entity,
+        srcset=_srcset,
         structured_images=structured_images,
         host=lambda url: urlsplit(url).netloc.removeprefix("www.") or url,
         site_links=site_links,

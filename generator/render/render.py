@@ -16,6 +16,7 @@ import jinja2.meta
 from generator.config import Config
 from generator.content.bodies import StoredHtml
 from generator.errors import SourceError
+from generator.output.write import LinkedFiles
 from generator.render.feeds import render_atom
 from generator.render.sitemap import render_sitemap
 from generator.render.theme import Theme
@@ -33,7 +34,7 @@ from generator.site.model import (
 @dataclass(frozen=True)
 class Rendered:
     output_path: str
-    data: bytes
+    data: bytes | LinkedFiles
 
 
 class _Digests:
@@ -143,6 +144,9 @@ class Renderer:
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
+        if job.renderer == "link":  # a photo's renditions: cached files named by what makes their bytes
+            return hashlib.sha256(repr([(path, place.path) for path, place in job.context["files"]]).encode()
+                                  ).hexdigest()
         shown: set[str] | None = set() if track and self.pages_showing is not None else None
         digest = hashlib.sha256(self.digests.dump((job.renderer, job.template, job.context), shown))
         for url in shown or ():
@@ -228,6 +232,7 @@ RENDERERS: dict[str, Callable[[Renderer, Job], bytes]] = {
     "sitemap": lambda renderer, job: render_sitemap(renderer.config, job.context),
     "bytes": lambda renderer, job: job.context["data"],  # the theme's files, host files: made when planning
     "copy": lambda renderer, job: _read(job.context["file"].path),  # the site's static/ files, as they are
+    "link": lambda renderer, job: LinkedFiles(tuple((path, place.path) for path, place in job.context["files"])),
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from generator.config import Config, Taxonomy
 from generator.errors import SourceError
@@ -44,6 +45,9 @@ from generator.site.urls import (
     search_url,
     taxonomy_url,
 )
+
+if TYPE_CHECKING:
+    from generator.output.images import Processed
 
 
 @dataclass(frozen=True)
@@ -290,24 +294,32 @@ def _plan_static(planning: Planning) -> Iterator[Planned]:
 
 
 def _plan_images(planning: Planning) -> Iterator[Planned]:
-    """Every rendition of every photo, under the URL of the article showing it (the site's default image
-    beside its file of static/), copied from the processing cache (output/images.py)."""
+    """One job per photo an article shows, writing its renditions under the article's URL (the site's
+    default image beside its file of static/): hard links to the processing cache (output/images.py).
+    A photo of 16 renditions is one job, not 16: planning and fingerprinting cost per job."""
     from generator.output.images import images_of, processed
 
     config = planning.config
     for article in planning.site.articles:
         planned: set[str] = set()
         for image in images_of(article):
-            for rendition in image.file.renditions:
+            files = []
+            for rendition, place in zip(image.file.renditions, processed(config, image.file), strict=True):
                 path = output_path(config, article.summary.url + rendition.name)
                 if path not in planned:  # a photo shown twice, or as lead image and in the body
                     planned.add(path)
-                    yield Job(path, "image", "copy", "", {"file": processed(config, image.file, rendition)}), \
-                        "content/" + article.source_path
+                    files.append((path, place))
+            if files:
+                yield _linked(files), "content/" + article.source_path
     default = planning.site.default_image
-    for rendition in default.file.renditions if default else ():
-        yield Job(output_path(config, default.file.folder + rendition.name), "image", "copy", "",
-                  {"file": processed(config, default.file, rendition)}), "[images] default in site.toml"
+    if default is not None:
+        yield _linked([(output_path(config, default.file.folder + rendition.name), place) for rendition, place
+                       in zip(default.file.renditions, processed(config, default.file), strict=True)]), \
+            "[images] default in site.toml"
+
+
+def _linked(files: list[tuple[str, Processed]]) -> Job:
+    return Job(files[0][0], "image", "link", "", {"files": tuple(files)}, also=tuple(path for path, _ in files[1:]))
 
 
 def _plan_attachments(planning: Planning) -> Iterator[Planned]:

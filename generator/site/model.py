@@ -196,7 +196,8 @@ class Site:
 
 @dataclass(frozen=True)
 class Job:
-    """One output file to produce: how (renderer, template) and from what (context)."""
+    """One output file to produce: how (renderer, template) and from what (context). A photo's renditions
+    are one job: its files are `output_path` and `also`."""
 
     output_path: str  # relative to the output directory, '/' separators
     kind: str  # page kind: "article", "index", "term", ...
@@ -204,3 +205,8 @@ class Job:
     template: str
     context: dict[str, Any]  # what the template or renderer receives
     article: ArticleView | None = None  # the article the page presents: what its search entry covers
+    also: tuple[str, ...] = ()  # the other files the job writes
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.output_path, *self.also)

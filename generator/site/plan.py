@@ -32,12 +32,14 @@ def plan_jobs(config: Config, site: Site, redirects: Sequence[Redirect] = (),
                 problems.append(planned)
                 continue
             job, origin = planned
-            if job.output_path in origins:
-                problems.append(SourceError(origin, None, None,
-                                            f"writes {job.output_path}, which {origins[job.output_path]} also writes",
+            taken = next((path for path in job.files if path in origins), None) if job.also else \
+                (job.output_path if job.output_path in origins else None)
+            if taken is not None:
+                problems.append(SourceError(origin, None, None, f"writes {taken}, which {origins[taken]} also writes",
                                             kind.collision_hint))
                 continue
-            origins[job.output_path] = origin
+            for path in job.files:
+                origins[path] = origin
             jobs.append(job)
     return jobs, problems
 
