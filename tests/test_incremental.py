@@ -116,6 +116,20 @@ def test_a_changed_stylesheet_renders_every_html_page_that_links_it(archive):
     assert "2024/10/alpha/index.html" in result.rendered and "feed.xml" not in result.rendered
 
 
+def test_fingerprints_left_by_another_build_are_not_trusted(archive):
+    # The fingerprints live beside the state the no-op check reads; a build killed between the two writes
+    # leaves fingerprints of another build: a rebuild then renders everything, and writes nothing new.
+    [fingerprints] = (archive.root / ".cache").glob("fingerprints-*.json")
+    saved = fingerprints.read_bytes()
+    archive.write({"content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink]",
+                                                    body="Premier paragraphe corrigé.")})
+    archive.build()
+    fingerprints.write_bytes(saved)  # the previous build's, with its token
+    (archive.root / "content/articles/b.md").touch()
+    result = archive.build()
+    assert len(result.rendered) == result.pages and result.write.written == []
+
+
 def test_a_deleted_output_file_is_rendered_again(archive):
     (archive.output / "2024/10/alpha/index.html").unlink()
     assert archive.build().rendered == ["2024/10/alpha/index.html"]
