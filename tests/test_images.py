@@ -13,7 +13,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import ROOT, Site, article, build_site, config_with
-from PIL import Image, ImageCms, features
+from PIL import Image, ImageCms, PngImagePlugin, features
 
 from generator.errors import BuildFailed
 from generator.preview.watch import classify
@@ -204,6 +204,48 @@ def test_no_published_file_keeps_the_position_serial_owner_or_profile_of_a_photo
         assert not picture.getexif() and "icc_profile" not in picture.info and "xmp" not in picture.info, path.name
     for path in (site.root / ".cache/images").rglob("*.*"):
         assert not any(secret in path.read_bytes() for secret in SECRETS)
+
+
+def _revealing_exif(orientation: int | None = None) -> Image.Exif:
+    exif = Image.open(io.BytesIO(revealing_photo())).getexif()
+    if orientation:
+        exif[0x0112] = orientation
+    return exif
+
+
+def test_photos_of_static_are_published_without_their_metadata_and_otherwise_byte_for_byte(site):
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SERIAL-4417-XYZ</x:xmpmeta>'
+    second = photo(160, 120, exif=_revealing_exif())  # what a phone appends after the picture (MPF)
+    jpeg = photo(1200, 800, exif=_revealing_exif(orientation=6), xmp=xmp, quality=90, progressive=True)
+    png = Image.linear_gradient("L").resize((300, 200))
+    png_info = PngImagePlugin.PngInfo()
+    png_info.add_text("Author", "Jeanne Proprietaire")
+    png_buffer = io.BytesIO()
+    png.save(png_buffer, "PNG", pnginfo=png_info, exif=_revealing_exif().tobytes())
+    webp = photo(300, 200, "WEBP", exif=_revealing_exif(), xmp=xmp, lossless=True)
+    plain = photo(300, 200)
+    site.write({"static/photos/toit.jpg": jpeg + second, "static/photos/schema.png": png_buffer.getvalue(),
+                "static/photos/carte.webp": webp, "static/photos/simple.jpg": plain,
+                "content/articles/a.md": article()}).build()
+    for name, source in (("toit.jpg", jpeg), ("schema.png", png_buffer.getvalue()), ("carte.webp", webp)):
+        data = (site.output / "photos" / name).read_bytes()
+        assert not any(secret in data for secret in SECRETS), name
+        published, original = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(source))
+        assert published.tobytes() == original.tobytes(), name  # not re-encoded
+        assert "xmp" not in published.info and "Author" not in published.info, name
+    upright = Image.open(site.output / "photos/toit.jpg")
+    assert dict(upright.getexif()) == {0x0112: 6}  # the orientation alone: it still shows upright
+    assert not Image.open(site.output / "photos/carte.webp").getexif()
+    assert (site.output / "photos/simple.jpg").read_bytes() == plain  # nothing to remove: as it is
+
+
+def test_a_static_picture_whose_metadata_cannot_be_removed_stops_the_build_with_the_fix(site):
+    gif = io.BytesIO()
+    Image.new("P", (40, 30)).save(gif, "GIF", comment=b"Jeanne Proprietaire, rue des Lilas")
+    site.write({"static/anim.gif": gif.getvalue(), "content/articles/a.md": article()})
+    [error] = [error for error in site.build_errors() if ": warning: " not in error]
+    assert error.startswith("static/anim.gif: it carries a comment")
+    assert "exiftool -all= static/anim.gif" in error and not site.output.exists()
 
 
 def test_a_colour_profile_is_converted_to_srgb_before_it_is_dropped(site):

@@ -16,6 +16,7 @@ import jinja2.meta
 from generator.config import Config
 from generator.content.bodies import StoredHtml
 from generator.errors import SourceError
+from generator.output.metadata import IdentifyingMetadata, published_copy
 from generator.output.write import LinkedFiles
 from generator.render.feeds import render_atom
 from generator.render.sitemap import render_sitemap
@@ -206,7 +207,13 @@ class Renderer:
         """Locate a template failure in the template file. The pages it broke are named by the caller, which
         reports each failure once however many pages it broke."""
         if not job.template:  # a file copied or made in code (a static file that vanished, ...)
-            return SourceError(job.output_path, None, None, f"cannot write it: {type(exc).__name__}: {exc}")
+            where = getattr(job.context.get("file"), "display_path", job.output_path)
+            if isinstance(exc, IdentifyingMetadata):
+                return SourceError(where, None, None, f"it carries {exc} (what a camera or phone records: "
+                                   "position, serial number, owner), which would be published with it",
+                                   f"remove it (exiftool -all= {where}), or save the picture as JPEG, PNG or "
+                                   "WebP, whose metadata the build removes")
+            return SourceError(where, None, None, f"cannot write it: {type(exc).__name__}: {exc}")
         if isinstance(exc, jinja2.TemplateSyntaxError):
             path = exc.filename or self.theme.template_path(exc.name or job.template)
             return SourceError(path, exc.lineno, None, f"template syntax error: {exc.message}")
@@ -231,7 +238,8 @@ RENDERERS: dict[str, Callable[[Renderer, Job], bytes]] = {
     "atom": lambda renderer, job: render_atom(renderer.config, job.context),
     "sitemap": lambda renderer, job: render_sitemap(renderer.config, job.context),
     "bytes": lambda renderer, job: job.context["data"],  # the theme's files, host files: made when planning
-    "copy": lambda renderer, job: _read(job.context["file"].path),  # the site's static/ files, as they are
+    # The site's static/ files and articles' attachments, as they are, but for photos' metadata.
+    "copy": lambda renderer, job: published_copy(_read(job.context["file"].path), job.context["file"].path),
     "link": lambda renderer, job: LinkedFiles(tuple((path, place.path) for path, place in job.context["files"])),
 }
 
