@@ -245,7 +245,7 @@ def start_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Repor
     (pages need only their sizes, known since parsing, and outputs link to them once written); returns
     what waits for the problems."""
     from generator.output.images import make_images, missing_images
-    from generator.pool import in_background
+    from generator.pool import BackgroundDied, in_background
 
     config, jobs = loaded.config, options.jobs
     if any(not problem.is_warning or config.strict for problem in loaded.problems):
@@ -257,7 +257,18 @@ def start_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Repor
     if jobs <= 1:
         return lambda: make_images(config, todo, jobs)
     _import_pillow()  # here, not in the child: a lock another thread holds at the fork would stay held there
-    return in_background(_make_images, (config, todo, jobs))
+    waiting = in_background(_make_images, (config, todo, jobs))
+
+    def problems() -> list:
+        try:
+            return waiting()
+        except BackgroundDied as died:  # out of memory, or a decoder crashed: name what it was making
+            return [SourceError(origin, None, None, f"{file.display_path}: cannot be processed: the process "
+                                f"making the photos ended ({died.reason})",
+                                "build again with -j 1 to find the photo; a photo that crashes the decoder "
+                                "should be exported again as JPEG or PNG") for origin, file in todo]
+
+    return problems
 
 
 def _make_images(arguments: tuple) -> list:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from generator.errors import UsageError
+
 # Below this many items, starting workers costs more than it saves.
 MIN_PARALLEL_ITEMS = 64
 
@@ -53,21 +55,47 @@ def iter_tasks(function: Callable[[Any, Sequence[Any]], list], items: Sequence[A
             if progress:
                 progress(end, len(items))
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     _snapshot["function"], _snapshot["shared"], _snapshot["items"] = function, shared, items
     # Frozen, the parent's objects are never scanned by a worker's collector, which would otherwise write
     # to every page of the inherited model and copy it (the recipe of the gc.freeze documentation).
     gc.freeze()
+    # An executor rather than multiprocessing.Pool: a worker killed (out of memory) breaks it with an
+    # error, where a Pool waits forever for the chunk that worker held.
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
-            done = 0
-            for chunk in pool.imap(_run_chunk, bounds):
-                done += len(chunk)
-                yield from chunk
-                if progress:
-                    progress(done, len(items))
+        done = 0
+        for chunk in pool.map(_run_chunk, bounds):
+            done += len(chunk)
+            yield from chunk
+            if progress:
+                progress(done, len(items))
+    except BrokenProcessPool:
+        raise WorkerDied() from None
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _snapshot.clear()
         gc.unfreeze()
+
+
+class WorkerDied(UsageError):
+    """A worker process ended in the middle of its work: killed by the system, most often for memory."""
+
+    def __init__(self):
+        super().__init__("a worker process ended in the middle of the build (killed by the system: out of "
+                         "memory?); build again with fewer processes (-j 1) or more memory")
+
+
+class BackgroundDied(Exception):
+    """The process of `in_background` ended without a result: killed (out of memory) or crashed."""
+
+    def __init__(self, exitcode: int | None):
+        self.exitcode = exitcode
+        self.reason = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 \
+            else f"exit code {exitcode}"
+        super().__init__(f"the background process ended without a result ({self.reason})")
 
 
 def in_background(function: Callable[[Any], Any], shared: Any) -> Callable[[], Any]:
@@ -95,12 +123,12 @@ def in_background(function: Callable[[Any], Any], shared: Any) -> Callable[[], A
         try:
             succeeded, value = receiving.recv()
         except EOFError:
-            succeeded, value = False, RuntimeError(f"a background task ended without a result ({function.__name__})")
+            succeeded, value = False, None
         finally:
             receiving.close()
             process.join()
         if not succeeded:
-            raise value
+            raise value or BackgroundDied(process.exitcode)
         return value
 
     return result

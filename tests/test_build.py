@@ -424,3 +424,17 @@ def test_a_previous_tree_half_deleted_by_a_kill_is_cleaned_up(site):
     with pytest.raises(UsageError, match="was not created by news-archive"):
         site.build()
     assert (leftover / "mine.txt").read_text() == "not the generator's"
+
+
+def test_a_worker_killed_in_the_middle_of_a_build_is_a_clear_error_not_a_hang(site, monkeypatch):
+    import generator.render.render
+    from generator.pool import WorkerDied
+
+    def killed(shared, jobs):  # what the kernel's out-of-memory killer leaves: a process gone without a word
+        os._exit(9)
+
+    monkeypatch.setattr(generator.render.render, "render_and_hash_chunk", killed)
+    site.write({f"content/articles/a{number:02d}.md": article(title=f"Article {number}") for number in range(70)})
+    with pytest.raises(WorkerDied, match="out of memory"):
+        build_site(site.root, {}, jobs=2)
+    assert not site.output.exists()

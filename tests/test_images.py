@@ -485,6 +485,23 @@ def test_photos_made_beside_rendering_report_their_problems_with_the_templates_i
     assert not site.output.exists()
 
 
+def test_a_photo_process_that_dies_is_a_located_error_not_a_traceback(site, monkeypatch):
+    import os
+
+    import generator.output.images
+
+    # What the kernel's out-of-memory killer or a crashing decoder leaves: a process gone without a word.
+    monkeypatch.setattr(generator.output.images, "make_images", lambda *arguments: os._exit(9))
+    site.write({BUNDLE + "index.md": bundle_article(), BUNDLE + "une.jpg": photo(1600, 1200)})
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site.root, {}, jobs=2)
+    [message] = [error.format() for error in failed.value.errors]
+    assert message.startswith(f"{BUNDLE}index.md: {BUNDLE}une.jpg: cannot be processed: the process making the "
+                              "photos ended (exit code 9)")
+    assert "-j 1" in message
+    assert not site.output.exists()
+
+
 def test_one_photo_encoded_in_threads_gives_the_bytes_of_one_thread(tmp_path):
     # A build with fewer new photos than cores encodes one photo's renditions in threads: Pillow keeps a
     # save's options on the image object, so a shared image saved in two formats at once came out wrong.
