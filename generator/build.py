@@ -47,7 +47,7 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
     with cyclic_gc_paused():
         inputs = read_inputs(root, options, reporter)
         # A process keeping the model needs it even when nothing changed: its next build starts from it.
-        unchanged = None if options.keep_model else unchanged_result(inputs, now, options.search)
+        unchanged = None if options.keep_model else unchanged_result(inputs, now, options.search, options.jobs)
         if unchanged is not None:
             return summarise(reporter, unchanged)
         loaded = load_site(inputs, reporter, now, options.jobs, options.memory)

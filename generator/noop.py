@@ -55,8 +55,9 @@ def next_change(future_dates: list[datetime], now: datetime) -> str | None:
     return min(upcoming).isoformat() if upcoming else None
 
 
-def unchanged_result(inputs: Inputs, now: datetime, search: bool) -> BuildResult | None:
-    """The previous result when nothing a build reads has changed since it; None means build."""
+def unchanged_result(inputs: Inputs, now: datetime, search: bool, jobs: int = 1) -> BuildResult | None:
+    """The previous result when nothing a build reads has changed since it; None means build. `jobs`
+    processes check that the outputs are still there (a stat per file: 143,000 at 100,000 articles)."""
     config = inputs.config
     if inputs.problems:
         return None  # warnings must be shown again
@@ -71,8 +72,7 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool) -> BuildResult
         return None
     if config.strict and state.counts.get("warnings"):
         return None  # the last build's warnings are this build's errors
-    folder = str(output)
-    if not all(os.path.isfile(os.path.join(folder, path)) for path in state.outputs or ()):
+    if not _all_present(str(output), sorted(state.outputs or ()), jobs):
         return None  # someone removed output files: put them back
     if search and config.search.enabled and state.counts.get("articles") \
             and not bundle_is_complete(output / SEARCH_DIR):
@@ -80,3 +80,19 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool) -> BuildResult
     counts = state.counts
     return BuildResult(config, None, counts.get("pages", 0), WriteReport(unchanged=len(state.outputs or ())),
                        cached=len(inputs.sources), articles=counts.get("articles", 0))
+
+
+# Below this many outputs, starting a second process costs more than the stats it takes over.
+_PARALLEL_CHECK = 20_000
+
+
+def _all_present(folder: str, paths: list[str], jobs: int) -> bool:
+    if jobs <= 1 or len(paths) < _PARALLEL_CHECK:
+        return _present(folder, paths)[0]
+    from generator.pool import run_tasks
+
+    return all(run_tasks(_present, paths, jobs, folder, chunk_size=len(paths) // jobs + 1, min_items=2))
+
+
+def _present(folder: str, paths: list[str]) -> list[bool]:
+    return [all(os.path.isfile(os.path.join(folder, path)) for path in paths)]

@@ -130,6 +130,16 @@ def test_fingerprints_left_by_another_build_are_not_trusted(archive):
     assert len(result.rendered) == result.pages and result.write.written == []
 
 
+def test_the_no_op_check_split_across_processes_still_sees_a_deleted_output(archive, monkeypatch):
+    import generator.noop
+
+    monkeypatch.setattr(generator.noop, "_PARALLEL_CHECK", 2)  # the two-process check, on a small site
+    again = build_site(archive.root, {}, jobs=2)
+    assert again.site is None and again.rendered == []  # a no-op
+    (archive.output / "2024/10/alpha/index.html").unlink()
+    assert build_site(archive.root, {}, jobs=2).rendered == ["2024/10/alpha/index.html"]
+
+
 def test_a_deleted_output_file_is_rendered_again(archive):
     (archive.output / "2024/10/alpha/index.html").unlink()
     assert archive.build().rendered == ["2024/10/alpha/index.html"]
