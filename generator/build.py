@@ -257,7 +257,7 @@ def start_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Repor
     if jobs <= 1:
         return lambda: make_images(config, todo, jobs)
     _import_pillow()  # here, not in the child: a lock another thread holds at the fork would stay held there
-    waiting = in_background(_make_images, (config, todo, jobs))
+    waiting = in_background(lambda arguments: make_images(*arguments), (config, todo, jobs))
 
     def problems() -> list:
         try:
@@ -269,12 +269,6 @@ def start_site_images(loaded: LoadedSite, options: BuildOptions, reporter: Repor
                                 "should be exported again as JPEG or PNG") for origin, file in todo]
 
     return problems
-
-
-def _make_images(arguments: tuple) -> list:
-    from generator.output.images import make_images
-
-    return make_images(*arguments)
 
 
 def _import_pillow() -> None:

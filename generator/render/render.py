@@ -145,9 +145,6 @@ class Renderer:
 
         Config and code changes are handled above this (they invalidate every fingerprint at once).
         """
-        if job.renderer == "link":  # a photo's renditions: cached files named by what makes their bytes
-            return hashlib.sha256(repr([(path, place.path) for path, place in job.context["files"]]).encode()
-                                  ).hexdigest()
         shown: set[str] | None = set() if track and self.pages_showing is not None else None
         digest = hashlib.sha256(self.digests.dump((job.renderer, job.template, job.context), shown))
         for url in shown or ():
