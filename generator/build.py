@@ -28,6 +28,7 @@ from generator.pool import cyclic_gc_paused
 from generator.render.theme import load_theme
 from generator.report import Reporter
 from generator.result import BuildResult, BuiltSite
+from generator.resume import resume_build
 
 if TYPE_CHECKING:
     from generator.content.parse_cache import ParseCache
@@ -50,6 +51,9 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
         unchanged = None if options.keep_model else unchanged_result(inputs, now, options.search, options.jobs)
         if unchanged is not None:
             return summarise(reporter, unchanged)
+        resumed = resume_build(inputs, options, reporter, now)
+        if resumed is not None:
+            return summarise(reporter, resumed)
         loaded = load_site(inputs, reporter, now, options.jobs, options.memory)
         output = prepare_output(loaded.config)
         photos = start_site_images(loaded, options, reporter)
@@ -66,6 +70,9 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
             if searched else []
         result = write_site(loaded, plan, rendered, search_pages, output, options, reporter)
         save_published(loaded.config, loaded.site, plan)
+        if not options.keep_model:
+            with reporter.stage("store"):
+                store_model(loaded, plan, rendered, result, output, options)
         if options.keep_model:
             result.model = built_site(loaded, plan, rendered, output)
         return summarise(reporter, result)
@@ -115,7 +122,7 @@ def load_site(inputs: Inputs, reporter: Reporter, now: datetime | None = None, j
     with reporter.stage("parse"):
         cache = ParseCache.open(config, problems, memory)
         articles, pages, term_files, parse_problems = parse_sources(inputs.sources, config, cache, jobs, reporter,
-                                                                    inputs.stamps)
+                                                                    inputs.stamps, inputs.parsed)
         problems += parse_problems
     with reporter.stage("assemble"):
         site, assemble_problems = assemble_site(config, articles, pages, term_files, now,
@@ -128,11 +135,13 @@ def load_site(inputs: Inputs, reporter: Reporter, now: datetime | None = None, j
 
 
 def parse_sources(sources: list[Source], config: Config, cache: ParseCache | None = None, jobs: int = 1,
-                  reporter: Reporter | None = None, stamps: dict[str, tuple | None] | None = None) -> tuple[
+                  reporter: Reporter | None = None, stamps: dict[str, tuple | None] | None = None,
+                  parsed: dict[str, tuple] | None = None) -> tuple[
         list[Article], list[StandalonePage], list[TermFile], list[SourceError]]:
     """Parse every source (cache misses only, in `jobs` processes), in the sources' order.
 
-    `stamps`: each source's `file_stamp`, when the caller has taken them."""
+    `stamps`: each source's `file_stamp`, when the caller has taken them; `parsed`: parse_chunk's result
+    for sources already parsed by this build (source path -> result)."""
     from generator.pool import run_tasks
 
     # Stats taken before parsing: a file saved while it is parsed then differs at the next build.
@@ -140,15 +149,20 @@ def parse_sources(sources: list[Source], config: Config, cache: ParseCache | Non
         if cache else {}
     results: dict[str, tuple] = {}
     missing = []
+    parsed = parsed or {}
     for source in sources:
-        cached = cache.get(source.source_path, source.path, stamps[source.path]) if cache else None
+        cached = cache.get(source.source_path, source.path, stamps[source.path]) \
+            if cache and source.path not in parsed else None
         if cached is None:
             missing.append(source)
         else:
             results[source.source_path] = cached
     progress = (lambda done, total: reporter.progress("parse", done, total)) if reporter else None
-    for source, (value, problems, digest, depends) in zip(missing, run_tasks(parse_chunk, missing, jobs, config,
-                                                                             progress), strict=True):
+    to_parse = [source for source in missing if source.path not in parsed]
+    done = dict(zip((source.path for source in to_parse), run_tasks(parse_chunk, to_parse, jobs, config, progress),
+                    strict=True))
+    for source in missing:
+        value, problems, digest, depends = parsed.get(source.path) or done[source.path]
         results[source.source_path] = (value, problems)
         if cache:
             cache.put(source.source_path, stamps[source.path], digest, (value, problems), depends)
@@ -492,6 +506,42 @@ def save_published(config: Config, site: Site, plan: SitePlan) -> None:
         save_state(config, PERMALINKS, published_urls(site, plan.published_before, config))
 
 
+def store_model(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, result: BuildResult, output: Path,
+                options: BuildOptions) -> None:
+    """Keep the model for the next command-line build's quick path (resume.py): only the pages whose
+    fingerprint changed are stored again, when the store holds the previous build."""
+    import sqlite3
+
+    from generator.resume import structure_key
+    from generator.site.store import StoredFacts, StoredModel, StoreUnusable, remove_store, store_path, write_store
+
+    config, site, state = loaded.config, loaded.site, rendered.state
+    path = store_path(config.root, output)
+    try:
+        stored = StoredModel(path)
+        current = state.token is not None and stored.token == state.token
+        stored.close()
+    except StoreUnusable:
+        current = False
+    changed = {page for page, fingerprint in rendered.fingerprints.items()
+               if state.fingerprints.get(page) != fingerprint} if current else None
+    facts = StoredFacts(
+        key=structure_key(loaded.inputs, options.search),
+        stamps={source.path: loaded.inputs.stamps.get(source.path) for source in loaded.sources
+                if source.kind == "article"},
+        urls={view.source_path: view.summary.url for view in site.articles},
+        warnings=tuple(result.warnings), search_pages=tuple(result.search_pages),
+        closures=dict(rendered.renderer.closures), asset_urls=dict(plan.asset_urls),
+        next_change=next_change(loaded.future_dates, loaded.now), counts=_counts(loaded, plan),
+        excluded=(site.excluded_future, site.excluded_drafts))
+    try:
+        parsed = {article.source_path: article for article in loaded.articles}
+        write_store(path, state.saved, facts, plan.jobs, changed,
+                    ((view, parsed[view.source_path]) for view in site.articles), loaded.parse_cache.moved)
+    except (sqlite3.Error, OSError, KeyError):
+        remove_store(path)  # only a cache: the next build is a full one
+
+
 def built_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, output: Path) -> BuiltSite:
     return BuiltSite(
         config=loaded.config, theme=loaded.theme, sources=loaded.sources, articles=loaded.articles,
@@ -526,11 +576,12 @@ def summarise(reporter: Reporter, result: BuildResult) -> BuildResult:
                   f"({result.cached} cached), {len(result.rendered)} rendered "
                   f"({result.pages - len(result.rendered)} unchanged), {len(report.written)} written, "
                   f"{len(report.pruned)} removed")
-    if site and site.excluded_future:
-        reporter.info(f"{site.excluded_future} future-dated article(s) not published (use --future to include)")
-    if site and site.excluded_drafts:
-        reporter.info(f"{site.excluded_drafts} draft(s) not published (use --drafts to include)")
-    if site is None:
+    future, drafts = (site.excluded_future, site.excluded_drafts) if site else result.excluded
+    if future:
+        reporter.info(f"{future} future-dated article(s) not published (use --future to include)")
+    if drafts:
+        reporter.info(f"{drafts} draft(s) not published (use --drafts to include)")
+    if site is None and not result.quick:
         reporter.info("nothing changed since the last build")
     if timings:
         reporter.detail("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())

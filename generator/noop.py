@@ -36,6 +36,9 @@ class Inputs:
     stamps: dict[str, tuple | None] = field(default_factory=dict)
     static_files: list[StaticFile] = field(default_factory=list)  # the site's static/ folder
     bundle_files: list[StaticFile] = field(default_factory=list)  # the files of articles written as folders
+    # Files the command line's quick path already parsed before it stepped aside: the full build takes
+    # these results instead of reading the files a second time (source path -> parse_chunk's result).
+    parsed: dict[str, tuple] = field(default_factory=dict)
 
 
 def inputs_digest(inputs: Inputs, search: bool) -> str:

@@ -52,5 +52,6 @@ class BuildResult:
     cached: int = 0  # source files taken from the parse cache
     articles: int = 0
     indexed: list[str] = field(default_factory=list)  # search shards indexed by this build
-    quick: bool = False  # the previous build's model was updated in place (see preview/quick.py)
+    quick: bool = False  # only the pages showing edited articles were looked at (preview/quick.py, resume.py)
+    excluded: tuple[int, int] = (0, 0)  # future-dated articles and drafts left out, when `site` is None
     model: BuiltSite | None = None  # with BuildOptions.keep_model

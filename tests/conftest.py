@@ -217,3 +217,18 @@ def sharded_sample(tmp_path_factory) -> Path:
     (root / "site.toml").write_text((ROOT / "site.toml").read_text() + "\n[search]\nshard_size = 1\n")
     build_with_search(root, root / "output")
     return root / "output"
+
+
+def clean_tree(site: Site, tmp_path: Path) -> dict[str, bytes]:
+    """The output of a clean build of a copy of the site (its content, and its publication history)."""
+    copy = tmp_path / "clean-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("output", ".cache"))
+    # Same input = same content and same publication history (moved URLs redirect); no caches.
+    history = site.root / ".cache/permalinks.json"
+    if history.exists():
+        (copy / ".cache").mkdir()
+        shutil.copy(history, copy / ".cache/permalinks.json")
+    build_site(copy, {}, RecordingReporter(), search=False, now=NOW)
+    return {p.relative_to(copy / "output").as_posix(): p.read_bytes()
+            for p in sorted((copy / "output").rglob("*")) if p.is_file()}

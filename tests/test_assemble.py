@@ -121,7 +121,8 @@ def test_a_corrupt_related_memo_is_discarded_with_a_warning(site):
     site.write({"site.toml": config_with(""), "content/articles/a.md": article(title="Alpha")})
     site.build()
     (site.root / ".cache/related.pickle").write_bytes(b"not a pickle")
-    (site.root / "content/articles/a.md").write_text(article(title="Alpha", body="Autre."))
+    # A new topic: the site is assembled again (a body edit would take the quick path, which does not).
+    (site.root / "content/articles/a.md").write_text(article(title="Alpha", body="Autre.", topics="[Starlink]"))
     result = site.build()
     assert any("corrupt or foreign build cache, discarded" in w.format() for w in result.warnings)
     assert "Alpha" in site.read("index.html")

@@ -62,7 +62,8 @@ def test_packs_no_longer_used_are_pruned_and_a_cleared_store_is_refilled(site):
     site.build()
     store = site.root / ".cache/bodies"
     assert len(stored_packs(store)) == 1
-    site.write({"content/articles/a.md": article(body="Seconde version.")})
+    # A new topic: a full build, which saves the whole parse cache (a quick one leaves the pruning to it).
+    site.write({"content/articles/a.md": article(body="Seconde version.", topics="[Starlink]")})
     site.build()
     packs = list(stored_packs(store))
     assert len(packs) == 1 and "Seconde" in Path(packs[0]).read_text(encoding="utf-8")
@@ -81,7 +82,8 @@ def test_a_build_compacts_the_store_and_later_builds_read_through_the_new_handle
     site.build()
     store = site.root / ".cache/bodies"
     first_pack = set(stored_packs(store))
-    site.write({f"content/articles/{name}.md": article(title=f"Article {name}", body=f"Texte {name}, revu.")
+    site.write({f"content/articles/{name}.md": article(title=f"Article {name}", body=f"Texte {name}, revu.",
+                                                       topics="[Starlink]")  # a full build, as above
                 for name in names[1:]})
     assert site.build().parsed == 3
     # Three of the first pack's four bodies are dead: "a" was copied out, the first pack deleted.
@@ -90,7 +92,12 @@ def test_a_build_compacts_the_store_and_later_builds_read_through_the_new_handle
     live = sum(len(f"<p>Texte {name}.{long_text}</p>") for name in names[:1]) \
         + sum(len(f"<p>Texte {name}, revu.</p>") for name in names[1:])
     assert sum(packs.values()) == live
-    site.write({"content/articles/d.md": article(title="Article d", body="Texte d, encore.")})
+    # The stored model holds the moved handles too: a quick build's feed reads "a" through them.
+    site.write({"content/articles/b.md": article(title="Article b", body="Texte b, corrigé.", topics="[Starlink]")})
+    quick = site.build()
+    assert quick.quick and "feed.xml" in quick.rendered
+    assert "Texte a." in site.read("feed.xml") and "Texte b, corrigé." in site.read("feed.xml")
+    site.write({"content/articles/d.md": article(title="Article d", body="Texte d, encore.", topics="[Russie]")})
     result = site.build()
     assert result.parsed == 1 and result.cached == 3  # the moved handles are valid cache entries
     assert "Texte a." in site.read("2024/10/article-a/index.html")

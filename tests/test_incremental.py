@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import NOW, Site, article, build_site, config_with
+from conftest import NOW, Site, article, build_site, clean_tree, config_with
 
 from generator.errors import BuildFailed
 from generator.options import BuildOptions
@@ -28,20 +28,6 @@ def archive(site) -> Site:
     first = site.build()
     assert first.parsed == 3 and len(first.rendered) == first.pages
     return site
-
-
-def clean_tree(site: Site, tmp_path) -> dict[str, bytes]:
-    copy = tmp_path / "clean-site"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("output", ".cache"))
-    # Same input = same content and same publication history (moved URLs redirect); no caches.
-    history = site.root / ".cache/permalinks.json"
-    if history.exists():
-        (copy / ".cache").mkdir()
-        shutil.copy(history, copy / ".cache/permalinks.json")
-    build_site(copy, {}, RecordingReporter(), search=False, now=NOW)
-    return {p.relative_to(copy / "output").as_posix(): p.read_bytes()
-            for p in sorted((copy / "output").rglob("*")) if p.is_file()}
 
 
 def test_a_second_build_parses_renders_and_writes_nothing(archive):
@@ -221,10 +207,16 @@ def test_search_digests_hashed_by_workers_match_a_rebuild(site, tmp_path):
             title=f"Article {number}", date=f"2024-{number % 12 + 1:02d}-{number % 28 + 1:02d}")})
     first = build_site(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=2)
     assert first.indexed
-    (site.root / "content/articles/a00.md").touch()  # not a no-op: the model is hashed again here
+    (site.root / "content/articles/a00.md").touch()  # not a no-op
+    for store in (site.root / ".cache").glob("model-*.sqlite"):
+        store.unlink()  # without the stored model, the whole model is hashed again here
     again = build_site(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=1)
-    assert again.parsed == 0 and again.rendered == [] and again.indexed == []
+    assert not again.quick and again.parsed == 0 and again.rendered == [] and again.indexed == []
     assert [page.digest for page in again.search_pages] == [page.digest for page in first.search_pages]
+    (site.root / "content/articles/a00.md").touch()  # the quick path: the stored model's pages hashed again
+    quick = build_site(site.root, {}, RecordingReporter(), search=True, now=NOW, jobs=1)
+    assert quick.quick and quick.rendered == [] and quick.indexed == []
+    assert [page.digest for page in quick.search_pages] == [page.digest for page in first.search_pages]
 
 
 def test_an_embargo_lifting_is_a_change_even_when_no_file_changed(site):

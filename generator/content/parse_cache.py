@@ -58,6 +58,7 @@ class ParseCache:
         self.hits = 0
         self.dirty: set[int] = set()  # parts to write at commit
         self.stored: dict[str, int] | None = None  # the body store's packs, listed once per build
+        self.moved: dict[StoredHtml, StoredHtml] = {}  # bodies the last commit copied: old handle -> new
         self.disk_stamps = self.stamps()
         for part in range(self.PARTS):
             self._load(part, problems)
@@ -134,9 +135,11 @@ class ParseCache:
         store = self.folder / BODIES_DIR
         if self.stored is None:
             self.stored = stored_packs(store)
+        self.moved = {}
         if compact_store:
-            self._move_bodies(compact(store, (body for entry in self.entries.values()
-                                              for body in _stored_bodies(entry[2])), self.stored))
+            self.moved = compact(store, (body for entry in self.entries.values()
+                                         for body in _stored_bodies(entry[2])), self.stored)
+            self._move_bodies(self.moved)
         if not self.dirty:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -176,3 +179,36 @@ def _stored_bodies(result: tuple) -> list[StoredHtml]:
     return [body] if isinstance(body, StoredHtml) else []
 
 
+
+
+class CacheParts:
+    """The parts of the parse cache holding a few files, for a build that parses only those (the command
+    line's quick path): the other parts are neither read nor written."""
+
+    def __init__(self, config: Config, source_paths: list[str]):
+        self.folder = config.root / CACHE_DIR
+        self.key = ParseCache.key_for(config)
+        self.parts: dict[int, dict[str, tuple] | None] = {}
+        for part in sorted({ParseCache.part_of(path) for path in source_paths}):
+            try:
+                with open(self.folder / f"parsed-{part:02d}.pickle", "rb") as handle:
+                    data = pickle.load(handle)
+            except Exception:  # noqa: BLE001 - a part that cannot be read is only a cache miss
+                data = None
+            valid = isinstance(data, dict) and data.get("key") == self.key and isinstance(data.get("entries"), dict)
+            self.parts[part] = data["entries"] if valid else None
+
+    def put(self, source_path: str, stamp: tuple | None, digest: str | None, result: tuple,
+            depends: tuple = ()) -> None:
+        entries = self.parts.get(ParseCache.part_of(source_path))
+        if entries is not None and stamp is not None and digest is not None:
+            entries[source_path] = (stamp, digest, result, depends)
+
+    def commit(self) -> None:
+        for part, entries in self.parts.items():
+            if entries is not None:
+                path = self.folder / f"parsed-{part:02d}.pickle"
+                temporary = path.with_suffix(".tmp")
+                with open(temporary, "wb") as handle:
+                    pickle.dump({"key": self.key, "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, path)

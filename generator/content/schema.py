@@ -221,6 +221,20 @@ PAGE_FIELDS = tuple(field.name for field in ARTICLE_SCHEMA if field.shown is Sho
 STRUCTURAL_FIELDS = tuple(field.name for field in ARTICLE_SCHEMA if field.structural)
 
 
+def structure_of(article) -> tuple:
+    """What an edit must leave as it was for the site's structure to stay (a quick path's condition): the
+    structural fields, and the photo files (which are outputs of their own)."""
+    images = ([article.image] if article.image else []) + list(article.media)
+    return (tuple(getattr(article, name) for name in STRUCTURAL_FIELDS),
+            tuple(image.file for image in images if image.file is not None))
+
+
+def same_structure(old, new) -> bool:
+    """Whether an edit from article `old` to `new` (both as parsed) leaves the site's structure as it was:
+    only then may a quick path update the pages showing the article instead of building the site again."""
+    return structure_of(old) == structure_of(new)
+
+
 def front_matter_keys(config: Config | None = None) -> tuple[str, ...]:
     """Every front-matter key an article may use; without a config, those that do not depend on it."""
     return tuple(dict.fromkeys(key for field in ARTICLE_SCHEMA for key in field.front_matter_keys(config)))

@@ -34,6 +34,7 @@ class OutputState:
         self.inputs: str | None = data.get("inputs") if valid else None
         self.next_change: str | None = data.get("next_change") if valid else None
         self.counts: dict = data.get("counts", {}) if valid else {}
+        self.saved: str | None = None  # the token of the state this build saved
 
     @cached_property
     def fingerprints(self) -> dict[str, str]:
@@ -43,9 +44,12 @@ class OutputState:
         return data.get("fingerprints", {}) if data.get("token") == self.token else {}
 
     def save(self, fingerprints: dict[str, str], outputs: set[str], inputs: str, next_change: str | None,
-             counts: dict) -> None:
+             counts: dict) -> str:
+        """Save the state of a build; returns its token."""
         token = os.urandom(8).hex()
         save_state(self.config, self.fingerprints_name, {"token": token, "fingerprints": fingerprints})
         save_state(self.config, self.name, {"code": code_version(), "config": self.config.digest, "token": token,
                                             "outputs": sorted(outputs), "inputs": inputs,
                                             "next_change": next_change, "counts": counts})
+        self.saved = token
+        return token

@@ -24,7 +24,7 @@ from generator.build import parse_chunk, stop_on_errors, summarise, write_render
 from generator.cache import CACHE_DIR
 from generator.config import load_config
 from generator.content.bodies import BODIES_DIR, StoredHtml, is_stored, stored_packs
-from generator.content.schema import STRUCTURAL_FIELDS
+from generator.content.schema import same_structure
 from generator.content.values import Source
 from generator.options import BuildOptions
 from generator.output.search_layout import SearchPage
@@ -121,15 +121,7 @@ def keeps_its_place(snapshot: Snapshot, article: Article) -> bool:
     """Whether the edited `article` is a published article of the snapshot with the same structural fields
     (see content/schema.py): only then can the quick path update the site."""
     old = snapshot.articles.get(article.source_path)
-    return old is not None and article.source_path in snapshot.positions and all(
-        getattr(old, name) == getattr(article, name) for name in STRUCTURAL_FIELDS) \
-        and _photos(old) == _photos(article)
-
-
-def _photos(article: Article) -> list:
-    """The photo files an article publishes: when they change, image outputs are planned anew (full build)."""
-    images = ([article.image] if article.image else []) + list(article.media)
-    return [image.file for image in images if image.file is not None]
+    return old is not None and article.source_path in snapshot.positions and same_structure(old, article)
 
 
 def _apply_edits(snapshot: Snapshot, articles: list[Article]) -> tuple[Snapshot, set[str]]:

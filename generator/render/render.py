@@ -60,6 +60,9 @@ class _Digests:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self.table
+        # No memo: the bytes then depend on the values only, not on which of them are one object (a page
+        # read back from the stored model shares strings differently from the page the build made).
+        pickler.fast = True
         outer, self.shown = self.shown, shown
         try:
             pickler.dump(obj)
