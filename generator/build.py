@@ -536,8 +536,10 @@ def store_model(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, resu
         excluded=(site.excluded_future, site.excluded_drafts))
     try:
         parsed = {article.source_path: article for article in loaded.articles}
+        pages = {job.article.summary.url: job.output_path for job in plan.jobs if job.article is not None}
         write_store(path, state.saved, facts, plan.jobs, changed,
-                    ((view, parsed[view.source_path]) for view in site.articles), loaded.parse_cache.moved)
+                    ((view, parsed[view.source_path], rendered.fingerprints[pages[view.summary.url]])
+                     for view in site.articles), loaded.parse_cache.moved)
     except (sqlite3.Error, OSError, KeyError):
         remove_store(path)  # only a cache: the next build is a full one
 

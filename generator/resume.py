@@ -144,7 +144,9 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
         facts = replace(facts, stamps={**facts.stamps, **stamps},
                         search_pages=tuple(search_pages) if facts.search_pages else ())
         try:
-            update_store(store.path, token, facts, zip(views, articles, strict=True), to_render)
+            pages = {job.article.summary.url: fingerprints[job.output_path] for job in jobs if job.article is not None}
+            update_store(store.path, token, facts, ((view, article, pages[view.summary.url])
+                                                    for view, article in zip(views, articles, strict=True)), to_render)
         except (sqlite3.Error, OSError, KeyError):
             remove_store(store.path)  # only a cache: the next build is a full one
     return result

@@ -70,8 +70,9 @@ class Pagination:
     previous_url: str | None
     next_url: str | None
     first_url: str
-    urls: tuple[str, ...]  # every page's URL
-    links: tuple[PageLink, ...] = ()  # the bar to show: first, last, and the pages around this one
+    # The bar to show: first, last, and the pages around this one. Not every page's URL: each page would
+    # hold them all, and a list of 5,000 pages would make its pages' contexts grow with their square.
+    links: tuple[PageLink, ...] = ()
 
 
 # Pages shown on either side of the current one in a pagination bar; the first and last are always shown.

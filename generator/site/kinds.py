@@ -125,8 +125,7 @@ def list_jobs(planning: Planning, kind: str, template: str, first_url: str, item
     urls = tuple(paginated_url(first_url, number) for number in range(1, len(chunks) + 1))
     for number, chunk in enumerate(chunks, 1):
         pagination = Pagination(number, len(chunks), urls[number - 2] if number > 1 else None,
-                                urls[number] if number < len(chunks) else None, first_url, urls,
-                                page_links(number, urls))
+                                urls[number] if number < len(chunks) else None, first_url, page_links(number, urls))
         yield job(planning.config, urls[number - 1], kind, "html", template, site=planning.globals,
                   lang=planning.lang, url=urls[number - 1], articles=tuple(chunk), pagination=pagination, **context)
 

@@ -47,7 +47,7 @@ _VIEW_FIELDS = tuple(field.name for field in fields(ArticleView))
 _TABLES = """
     CREATE TABLE facts (name TEXT PRIMARY KEY, value BLOB);
     CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL, summary BLOB, view BLOB,
-                           structure BLOB);
+                           structure BLOB, key TEXT);
     CREATE TABLE pages (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, job BLOB, shown BLOB);
     CREATE TABLE showing (article INTEGER, page INTEGER, PRIMARY KEY (article, page)) WITHOUT ROWID;
     CREATE TABLE shared (key TEXT PRIMARY KEY, value BLOB);
@@ -158,15 +158,17 @@ class StoredFacts:
 
 
 def write_store(path: Path, token: str, facts: StoredFacts, jobs: Iterable[Job], changed: set[str] | None,
-                articles: Iterable[tuple[ArticleView, Article]], moved: Mapping[StoredHtml, StoredHtml]) -> None:
+                articles: Iterable[tuple[ArticleView, Article, str]], moved: Mapping[StoredHtml, StoredHtml]) -> None:
     """Store a full build's model for the output state `token`. `changed`: the output paths whose
     fingerprint differs from those of the build the store holds (which must be the previous one), or None
-    to store every page afresh. `articles`: each published article's view, with the article as parsed."""
+    to store every page afresh. `articles`: each published article's view, with the article as parsed and
+    the fingerprint of its page."""
     pickler = _Pickler(moved)
     connection = _open(path, fresh=changed is None)
     try:
         with connection:
-            published = _store_articles(connection, pickler, articles)
+            stored = dict(connection.execute("SELECT url, key FROM articles"))
+            published = _store_articles(connection, pickler, articles, stored)
             ids = dict(connection.execute("SELECT url, id FROM articles"))
             for url in ids.keys() - published:  # no longer published: the pages showing it changed, below
                 connection.execute("DELETE FROM articles WHERE id = ?", (ids[url],))
@@ -186,33 +188,60 @@ def write_store(path: Path, token: str, facts: StoredFacts, jobs: Iterable[Job],
 
 
 def _store_articles(connection: sqlite3.Connection, pickler: _Pickler,
-                    articles: Iterable[tuple[ArticleView, Article]]) -> set[str]:
-    """Store each article's rows, keeping its id (pages refer to it); returns their URLs."""
+                    articles: Iterable[tuple[ArticleView, Article, str]], stored: Mapping[str, str]) -> set[str]:
+    """Store the rows of each article whose key changed, keeping its id (pages refer to it); returns the
+    URLs of all of them."""
     urls: set[str] = set()
 
     def rows():
-        for view, parsed in articles:
-            urls.add(view.summary.url)
-            yield (view.summary.url, _dump_fields(pickler, view.summary, _SUMMARY_FIELDS),
-                   _dump_fields(pickler, view, _VIEW_FIELDS), pickler.dump(structure_of(parsed))[0])
+        for view, parsed, fingerprint in articles:
+            url = view.summary.url
+            urls.add(url)
+            key = _article_key(view, parsed, fingerprint, pickler.moved)
+            if stored.get(url) != key:
+                yield (url, _dump_fields(pickler, view.summary, _SUMMARY_FIELDS),
+                       _dump_fields(pickler, view, _VIEW_FIELDS), pickler.dump(structure_of(parsed))[0], key)
 
-    connection.executemany("INSERT INTO articles (url, summary, view, structure) VALUES (?, ?, ?, ?) "
+    connection.executemany("INSERT INTO articles (url, summary, view, structure, key) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT (url) DO UPDATE SET summary = excluded.summary, view = excluded.view, "
-                           "structure = excluded.structure", rows())
+                           "structure = excluded.structure, key = excluded.key", rows())
     return urls
+
+
+def _article_key(view: ArticleView, parsed: Article, fingerprint: str, moved: Mapping[StoredHtml, StoredHtml]) -> str:
+    """What an article's rows depend on: its page's fingerprint covers its summary and view, but for the
+    body's place in the body store (the fingerprint has its digest) and the slug (its URL, which keys the
+    rows, may not show it)."""
+    body = view.body_html
+    place = f"{moved.get(body, body).path}:{moved.get(body, body).offset}" if isinstance(body, StoredHtml) else ""
+    return f"{fingerprint}|{parsed.slug}|{place}"
 
 
 def _store_page(connection: sqlite3.Connection, pickler: _Pickler, job: Job, article_id: Callable[[str], int],
                 page: int | None) -> None:
     data, shown = pickler.dump(job)
-    if page is not None:
-        _remove_page(connection, page)
     if not shown:  # a page showing no article (a static file, a stylesheet): no edit of an article reaches it
+        if page is not None:
+            _remove_page(connection, page)
         return
     articles = array.array("q", sorted(map(article_id, shown)))
-    cursor = connection.execute("INSERT INTO pages (path, job, shown) VALUES (?, ?, ?)",
-                                (job.output_path, data, articles.tobytes()))
-    connection.executemany("INSERT INTO showing VALUES (?, ?)", ((article, cursor.lastrowid) for article in articles))
+    if page is None:
+        page = connection.execute("INSERT INTO pages (path, job, shown) VALUES (?, ?, ?)",
+                                  (job.output_path, data, articles.tobytes())).lastrowid
+        before: set[int] = set()
+    else:
+        before = set(_shown_by(connection, page))
+        connection.execute("UPDATE pages SET job = ?, shown = ? WHERE id = ?", (data, articles.tobytes(), page))
+    # Only the pairs that changed: the sitemap shows every article, and gains one with each new article.
+    now = set(articles)
+    connection.executemany("DELETE FROM showing WHERE article = ? AND page = ?",
+                           ((article, page) for article in before - now))
+    connection.executemany("INSERT INTO showing VALUES (?, ?)", ((article, page) for article in now - before))
+
+
+def _shown_by(connection: sqlite3.Connection, page: int) -> array.array:
+    row = connection.execute("SELECT shown FROM pages WHERE id = ?", (page,)).fetchone()
+    return array.array("q", row[0] if row else b"")
 
 
 def _article_id(connection: sqlite3.Connection, url: str) -> int:
@@ -223,10 +252,8 @@ def _article_id(connection: sqlite3.Connection, url: str) -> int:
 
 
 def _remove_page(connection: sqlite3.Connection, page: int) -> None:
-    row = connection.execute("SELECT shown FROM pages WHERE id = ?", (page,)).fetchone()
-    if row is not None:
-        connection.executemany("DELETE FROM showing WHERE article = ? AND page = ?",
-                               ((article, page) for article in array.array("q", row[0])))
+    connection.executemany("DELETE FROM showing WHERE article = ? AND page = ?",
+                           ((article, page) for article in _shown_by(connection, page)))
     connection.execute("DELETE FROM pages WHERE id = ?", (page,))
 
 
@@ -375,8 +402,8 @@ class _Reader(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def update_store(path: Path, token: str, facts: StoredFacts, articles: Iterable[tuple[ArticleView, Article]],
-                 jobs: Iterable[Job]) -> None:
+def update_store(path: Path, token: str, facts: StoredFacts,
+                 articles: Iterable[tuple[ArticleView, Article, str]], jobs: Iterable[Job]) -> None:
     """After a quick build: the edited articles' new summaries and views, the pages whose fingerprint
     changed (most refer to the articles by URL and are stored as they were; the sitemap holds dates), the
     new facts and token."""
@@ -384,7 +411,7 @@ def update_store(path: Path, token: str, facts: StoredFacts, articles: Iterable[
     pickler = _Pickler({})
     try:
         with connection:
-            _store_articles(connection, pickler, articles)
+            _store_articles(connection, pickler, articles, {})
             for job in jobs:
                 page = connection.execute("SELECT id FROM pages WHERE path = ?", (job.output_path,)).fetchone()
                 _store_page(connection, pickler, job, lambda url: _article_id(connection, url), page and page[0])
