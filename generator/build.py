@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from generator.cache import CACHE_DIR, code_version, file_stamp, file_stamps
 from generator.config import Config, load_config, require_base_url, taxonomy_conflicts
-from generator.content.discover import discover_content, discover_static
+from generator.content.discover import walk_site
 from generator.content.values import Source
 from generator.errors import BuildFailed, SourceError
 from generator.noop import Inputs, inputs_digest, next_change, unchanged_result
@@ -88,10 +88,9 @@ def read_inputs(root: Path, options: BuildOptions, reporter: Reporter) -> Inputs
         require_base_url(config)
         theme = load_theme(config)
     with reporter.stage("discover"):
-        sources, bundle_files, problems = discover_content(config)
-        static_files, static_problems = discover_static(config)
-        stamps = file_stamps(source.path for source in sources)
-    return Inputs(config, theme, sources, problems + static_problems, stamps, static_files, bundle_files)
+        walked = walk_site(config)
+        stamps = file_stamps(source.path for source in walked.sources)
+    return Inputs(config, theme, walked.sources, walked.problems, stamps, walked.static_files, walked.bundle_files)
 
 
 @dataclass

@@ -12,6 +12,8 @@ full and stores the model for the next one. The differential tests prove both pa
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -40,7 +42,7 @@ def structure_key(inputs: Inputs, search: bool) -> str:
     edited articles can change the site."""
     config = inputs.config
     files = inputs.static_files + inputs.bundle_files
-    listing = "\n".join(f"{source.kind}|{source.path}" for source in inputs.sources)
+    listing = hashlib.sha256(pickle.dumps([(source.kind, source.path) for source in inputs.sources])).hexdigest()
     others = [source.path for source in inputs.sources if source.kind != "article"]
     stamps = {**inputs.stamps, **{file.path: file.stamp for file in files}}
     return files_digest(f"{code_version()}|{config.digest}|{search}|{config.root}|{listing}",
@@ -98,7 +100,7 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
     if config.strict and facts.warnings:
         return None
     edited = [source for source in inputs.sources
-              if source.kind == "article" and inputs.stamps.get(source.path) != facts.stamps.get(source.path)]
+              if source.kind == "article" and inputs.stamps.get(source.path) != facts.stamp(source.path)]
     if not edited or any(source.source_path not in facts.urls for source in edited):
         return None  # nothing to do here, or a draft or future-dated article: its place is the full build's
     names = {source.display_path for source in edited}
@@ -125,7 +127,10 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
         to_render = [job for job in jobs if _refingerprint(renderer, job, fingerprints)]
         writer = OutputWriter(output)
         write_rendered(render_chunk(renderer, to_render), writer, config, reporter)
-    search_pages = _search_pages(facts, jobs, renderer, salt) if facts.search_pages else []
+    digests = {**facts.edited_digests, **{job.output_path: renderer.article_digest(job, salt)
+                                          for job in jobs if job.article is not None}} if facts.search_pages else {}
+    search_pages = [SearchPage(page.path, page.date, digests[page.path]) if page.path in digests else page
+                    for page in facts.search_pages]
     result = BuildResult(config, None, facts.counts.get("pages", 0), WriteReport(), list(facts.warnings),
                          sorted(job.output_path for job in to_render), search_pages, parsed=len(edited),
                          cached=len(inputs.sources) - len(edited), articles=facts.counts.get("articles", 0),
@@ -141,8 +146,7 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
             cache.put(source.source_path, inputs.stamps.get(source.path), digest, (value, problems), depends)
         cache.commit()
         stamps = {source.path: inputs.stamps.get(source.path) for source in edited}
-        facts = replace(facts, stamps={**facts.stamps, **stamps},
-                        search_pages=tuple(search_pages) if facts.search_pages else ())
+        facts = replace(facts, edited_stamps={**facts.edited_stamps, **stamps}, edited_digests=digests)
         try:
             pages = {job.article.summary.url: fingerprints[job.output_path] for job in jobs if job.article is not None}
             update_store(store.path, token, facts, ((view, article, pages[view.summary.url])
@@ -189,7 +193,3 @@ def _refingerprint(renderer: Renderer, job: Job, fingerprints: dict[str, str]) -
     return True
 
 
-def _search_pages(facts: StoredFacts, jobs: list[Job], renderer: Renderer, salt: str) -> list[SearchPage]:
-    """The stored search pages, with the digest of each article page read back taken again."""
-    digests = {job.output_path: renderer.article_digest(job, salt) for job in jobs if job.article is not None}
-    return [SearchPage(page.path, page.date, digests.get(page.path, page.digest)) for page in facts.search_pages]

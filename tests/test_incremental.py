@@ -483,3 +483,49 @@ def test_a_file_saved_while_it_is_parsed_is_parsed_again_at_the_next_build(archi
     monkeypatch.undo()
     again = archive.build()
     assert again.parsed == 1 and again.site.articles[0].summary.title == "Alpha sauvé pendant la build"
+
+
+def _age_folders(root, seconds: float = 3600) -> None:
+    """Set every folder's time back, as if nothing had been added to them for a while."""
+    import os
+    import time
+
+    past = time.time() - seconds
+    for folder in [root / "content", *(root / "content").rglob("*")]:
+        if folder.is_dir():
+            os.utime(folder, (past, past))
+
+
+def test_a_build_takes_the_last_walk_when_no_folder_changed_and_walks_a_changed_one(archive, monkeypatch):
+    import generator.content.discover as discover
+
+    _age_folders(archive.root)
+    archive.write({"content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink]",
+                                                    body="Premier paragraphe.\n\nAutre suite.")})
+    _age_folders(archive.root)
+    archive.build()  # walks, and records the walk: its folders are old enough to be trusted
+    walks = []
+    real_walk = discover.discover_content
+    monkeypatch.setattr(discover, "discover_content", lambda *args: walks.append(args) or real_walk(*args))
+    archive.write({"content/articles/a.md": article(title="Alpha", date="2024-10-25", topics="[Starlink]",
+                                                    body="Premier paragraphe.\n\nSuite revue.")})
+    result = archive.build()
+    assert walks == [] and result.parsed == 1 and "Suite revue." in archive.read("2024/10/alpha/index.html")
+    archive.write({"content/articles/d.md": article(title="Delta", date="2024-08-02")})  # its folder changes
+    result = archive.build()
+    assert len(walks) == 1 and result.articles == 4 and "Delta" in archive.read("index.html")
+
+
+def test_a_folder_changed_just_before_a_walk_is_walked_again_at_the_next_build(archive, monkeypatch):
+    # File times advance by clock ticks: a file added within the same tick as the walk would leave its
+    # folder's time as recorded. A folder that recent is not trusted.
+    import generator.content.discover as discover
+
+    walks = []
+    real_walk = discover.discover_content
+    monkeypatch.setattr(discover, "discover_content", lambda *args: walks.append(args) or real_walk(*args))
+    archive.write({"content/articles/d.md": article(title="Delta", date="2024-08-02")})
+    archive.build()
+    archive.write({"content/articles/d.md": article(title="Delta", date="2024-08-02", body="Revu.")})
+    archive.build()
+    assert len(walks) == 2

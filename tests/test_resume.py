@@ -151,3 +151,21 @@ def test_random_text_edits_on_the_command_line_give_what_a_clean_build_gives(arc
         quick += result.quick
         assert archive.files() == clean_tree(archive, tmp_path), f"step {step}: {field} of a{number:02d}"
     assert quick >= 6
+
+
+def test_a_quick_build_indexes_the_edit_as_a_full_build_would(archive):
+    searched = build_site(archive.root, {}, RecordingReporter(), search=True, now=NOW)
+    assert searched.indexed
+    edit(archive, 3, body="Un mot nouveau : zygomatique.")
+    quick = build_site(archive.root, {}, RecordingReporter(), search=True, now=NOW)
+    assert quick.quick and quick.indexed
+    edit(archive, 8, body="Un autre mot : ornithorynque.")
+    second = build_site(archive.root, {}, RecordingReporter(), search=True, now=NOW)
+    assert second.quick and second.indexed
+    for store in (archive.root / ".cache").glob("model-*.sqlite"):
+        store.unlink()
+    (archive.root / "content/articles/a03.md").touch()
+    full = build_site(archive.root, {}, RecordingReporter(), search=True, now=NOW)
+    # Built in full, the same pages with the same digests: the index the quick builds left is current.
+    assert not full.quick and full.indexed == [] and full.rendered == []
+    assert full.search_pages == second.search_pages

@@ -7,13 +7,17 @@ content/; loops, dangling links, FIFOs and editor leftovers are skipped without 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import re
 import stat
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cache import file_stamp
+from generator.cache import CACHE_DIR, code_version, file_stamp
 from generator.config import Config
 from generator.content.values import Source, StaticFile
 from generator.errors import ContentError, SourceError
@@ -38,9 +42,88 @@ def discover_sources(config: Config) -> tuple[list[Source], list[SourceError]]:
     return sources, problems
 
 
-def discover_content(config: Config) -> tuple[list[Source], list[StaticFile], list[SourceError]]:
+@dataclass(frozen=True)
+class Walked:
+    """What walking the site's folders found: content sources, the files of articles written as folders,
+    the files of static/, the problems met."""
+
+    sources: list[Source]
+    bundle_files: list[StaticFile]
+    static_files: list[StaticFile]
+    problems: list[SourceError]
+
+
+WALK_RECORD = "walk.pickle"
+
+
+def walk_site(config: Config) -> Walked:
+    """content/ and static/, walked; or, when none of the folders the last walk scanned changed since (no
+    file was added, removed or renamed in them), what that walk found, with each file's stamp taken
+    again. A walk that met problems is not recorded: its warnings are shown again."""
+    record = config.root / CACHE_DIR / WALK_RECORD
+    recorded = _recorded_walk(record, config)
+    if recorded is not None:
+        return recorded
+    started = time.time_ns()
+    folders: dict[str, tuple | None] = {}
+    sources, bundle_files, problems = discover_content(config, folders)
+    static_files, static_problems = discover_static(config, folders)
+    walked = Walked(sources, bundle_files, static_files, problems + static_problems)
+    if not walked.problems:
+        _record_walk(record, config, folders, walked, started)
+    else:
+        with contextlib.suppress(OSError):
+            record.unlink(missing_ok=True)
+    return walked
+
+
+# A folder changed less than this before the walk may change again within the same clock tick (file times
+# advance by ticks of a few milliseconds) without its time changing: it is not trusted, as git does.
+_RACY_NS = 2_000_000_000
+
+
+def _record_walk(record: Path, config: Config, folders: dict[str, tuple | None], walked: Walked,
+                 started: int) -> None:
+    trusted = {folder: stamp if stamp is None or stamp[0] < started - _RACY_NS else ("racy",)
+               for folder, stamp in folders.items()}
+    data = {"key": _record_key(config), "folders": trusted,
+            "sources": [(source.source_path, source.kind, source.path, source.taxonomy) for source in walked.sources],
+            "bundle": [(file.relative, file.path, file.folder) for file in walked.bundle_files],
+            "static": [(file.relative, file.path, file.folder) for file in walked.static_files]}
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temporary = record.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(data, protocol=5))
+        os.replace(temporary, record)
+    except OSError:
+        pass  # only a shortcut: the next build walks again
+
+
+def _recorded_walk(record: Path, config: Config) -> Walked | None:
+    try:
+        data = pickle.loads(record.read_bytes())
+        if data["key"] != _record_key(config) or not data["folders"] \
+                or any(file_stamp(folder) != stamp for folder, stamp in data["folders"].items()):
+            return None
+        sources = [Source(*values) for values in data["sources"]]
+        return Walked(sources, _files(data["bundle"]), _files(data["static"]), [])
+    except Exception:  # noqa: BLE001 - missing, corrupt or foreign: walk
+        return None
+
+
+def _record_key(config: Config) -> str:
+    # Where a file goes depends on the config (its taxonomies' folders) and on this code.
+    return f"{code_version()}|{config.digest}|{config.root}"
+
+
+def _files(listed: list[tuple[str, str, str]]) -> list[StaticFile]:
+    return [StaticFile(relative, path, file_stamp(path), folder) for relative, path, folder in listed]
+
+
+def discover_content(config: Config, folders: dict[str, tuple | None] | None = None) -> tuple[
+        list[Source], list[StaticFile], list[SourceError]]:
     """Every readable content file, sorted by path; the other files of articles written as folders
-    (photos, attachments), sorted by path; and the problems found while walking."""
+    (photos, attachments), sorted by path; and the problems found while walking. `folders`: see _walk."""
     content = config.content_dir
     problems: list[SourceError] = []
     if not content.is_dir():
@@ -49,7 +132,7 @@ def discover_content(config: Config) -> tuple[list[Source], list[StaticFile], li
     term_folders = {taxonomy.name: taxonomy.name for taxonomy in config.taxonomies}
     sources: list[Source] = []
     links: list[str] = []
-    found = list(_walk(content, problems, links, "content/", is_content_file))
+    found = list(_walk(content, problems, links, "content/", is_content_file, folders))
     candidates = [(relative, path) for relative, path in found if is_content_name(relative.rsplit("/", 1)[-1])]
     bundle_files = _bundle_files(found, {relative for relative, _ in candidates}, problems)
     # Without links each file has one path: the realpath of every file (a syscall per path component)
@@ -106,15 +189,18 @@ def _read_once(candidates: list[tuple[str, str]], problems: list[SourceError]):
         yield paths[0]
 
 
-def discover_static(config: Config) -> tuple[list[StaticFile], list[SourceError]]:
+def discover_static(config: Config, folders: dict[str, tuple | None] | None = None) -> tuple[
+        list[StaticFile], list[SourceError]]:
     """Every file of the site's static/ folder (none when it has no such folder), sorted by path; hidden
     files and editor leftovers are skipped, except `.well-known/` (certificates, security.txt)."""
     folder = config.root / STATIC_DIR
     problems: list[SourceError] = []
+    if folders is not None:
+        folders[str(folder)] = file_stamp(folder)  # none yet: one made later is a change
     if not folder.is_dir():
         return [], problems
     files = [StaticFile(relative, path, file_stamp(path))
-             for relative, path in _walk(folder, problems, [], STATIC_DIR + "/", is_static_name)]
+             for relative, path in _walk(folder, problems, [], STATIC_DIR + "/", is_static_name, folders)]
     return sorted(files, key=lambda file: file.relative), problems
 
 
@@ -127,14 +213,17 @@ def is_static_name(name: str) -> bool:
 
 
 def _walk(root: Path | str, problems: list[SourceError], links: list[str], label: str,
-          accept: Callable[[str], bool]):
+          accept: Callable[[str], bool], folders: dict[str, tuple | None] | None = None):
     """Yield (relative path, absolute path) of the files under `root` whose name `accept`s, safely; note
-    symlinks met in `links`. `label` names the folder in messages ("content/")."""
+    symlinks met in `links`, and the stamp of each folder scanned in `folders` (taken before scanning it).
+    `label` names the folder in messages ("content/")."""
     root_real = os.path.realpath(root)
     visited_dirs = {root_real}
     pending = [(root, "")]
     while pending:
         directory, prefix = pending.pop()
+        if folders is not None:
+            folders[str(directory)] = file_stamp(directory)
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError as exc:

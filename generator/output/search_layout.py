@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 SEARCH_DIR = "pagefind"
@@ -37,7 +38,7 @@ class Shard:
     key: str  # "2024", "2024-07" (months from July), "2024-07-14" (one day), "2024-07-14-2", or "recent"
     pages: tuple[SearchPage, ...]
 
-    @property
+    @cached_property  # asked for by every step that compares the plan with the bundle
     def digest(self) -> str:
         digest = hashlib.sha256()
         for page in sorted(self.pages, key=lambda p: p.path):

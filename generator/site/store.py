@@ -28,7 +28,7 @@ import io
 import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -155,6 +155,13 @@ class StoredFacts:
     next_change: str | None
     counts: dict
     excluded: tuple[int, int]  # future-dated articles and drafts left out
+    # What quick builds changed since: article file path -> stamp, and article page path -> search digest.
+    # Kept apart so that a quick build rewrites these few, not the archive-wide facts above.
+    edited_stamps: dict[str, tuple | None] = field(default_factory=dict)
+    edited_digests: dict[str, str] = field(default_factory=dict)
+
+    def stamp(self, path: str) -> tuple | None:
+        return self.edited_stamps[path] if path in self.edited_stamps else self.stamps.get(path)
 
 
 def write_store(path: Path, token: str, facts: StoredFacts, jobs: Iterable[Job], changed: set[str] | None,
@@ -262,9 +269,10 @@ def _dump_fields(pickler: _Pickler, value: object, names: tuple[str, ...]) -> by
     return pickler.dump(tuple(getattr(value, name) for name in names))[0]
 
 
-def _put_facts(connection: sqlite3.Connection, token: str, facts: StoredFacts) -> None:
+def _put_facts(connection: sqlite3.Connection, token: str, facts: StoredFacts,
+               names: Iterable[str] = tuple(field.name for field in fields(StoredFacts))) -> None:
     values = {"version": (STORE_VERSION, code_version()), "token": token,
-              **{field.name: getattr(facts, field.name) for field in fields(StoredFacts)}}
+              **{name: getattr(facts, name) for name in names}}
     connection.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)",
                            ((name, pickle.dumps(value, protocol=5)) for name, value in values.items()))
 
@@ -415,7 +423,7 @@ def update_store(path: Path, token: str, facts: StoredFacts,
             for job in jobs:
                 page = connection.execute("SELECT id FROM pages WHERE path = ?", (job.output_path,)).fetchone()
                 _store_page(connection, pickler, job, lambda url: _article_id(connection, url), page and page[0])
-            _put_facts(connection, token, facts)
+            _put_facts(connection, token, facts, ("edited_stamps", "edited_digests"))
     finally:
         connection.close()
 
