@@ -33,7 +33,7 @@ from generator.result import BuildResult
 if TYPE_CHECKING:
     from generator.config import Config
     from generator.render.render import Renderer
-    from generator.site.model import Article, ArticleView, Job
+    from generator.site.model import Article, ArticleSummary, ArticleView, Job
     from generator.site.store import StoredFacts, StoredModel
 
 
@@ -116,8 +116,9 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
     with reporter.stage("plan"):
         articles = [article for article, *_ in parsed]
         views = [_new_view(store, facts, article) for article in articles]
+        redated = [view.summary.url for view in views if _dates_changed(store.summary(view.summary.url), view.summary)]
         store.edit(views)
-        jobs = store.pages_showing(view.summary.url for view in views)
+        jobs = store.pages_showing([view.summary.url for view in views], redated)
     if not _bodies_readable(config, store.views.values()):
         return None  # a build for another output folder compacted the body store since this model was stored
     stop_on_errors(list(facts.warnings), config, reporter)
@@ -170,6 +171,13 @@ def _new_view(store: StoredModel, facts: StoredFacts, article: Article) -> Artic
 
     old = store.summary(facts.urls[article.source_path])
     return view_of(article, summarize(article, old.url, old.future, old.terms))
+
+
+def _dates_changed(old: ArticleSummary, new: ArticleSummary) -> bool:
+    """Whether the sitemap, which lists only each article's URL and dates, shows the edit."""
+    from generator.site.store import Dated
+
+    return any(getattr(old, name) != getattr(new, name) for name in Dated._fields)
 
 
 def _renderer(inputs: Inputs, facts: StoredFacts) -> tuple[Renderer, str]:

@@ -51,7 +51,7 @@ def test_every_stored_page_reads_back_with_the_fingerprint_the_build_gave_it(arc
     store = StoredModel(store_path(archive.root, output))
     facts = StoredFacts(**{name: store.fact(name) for name in StoredFacts.__dataclass_fields__})
     renderer, _ = _renderer(Inputs(config, load_theme(config), [], []), facts)
-    jobs = store.pages_showing(facts.urls.values())
+    jobs = store.pages_showing(facts.urls.values(), facts.urls.values())
     assert {job.kind for job in jobs} >= {"article", "index", "term", "archive", "feed", "sitemap"}
     assert all(renderer.fingerprint(job, track=False) == state.fingerprints[job.output_path] for job in jobs)
     store.close()

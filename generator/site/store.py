@@ -48,8 +48,9 @@ _TABLES = """
     CREATE TABLE facts (name TEXT PRIMARY KEY, value BLOB);
     CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL, summary BLOB, view BLOB,
                            structure BLOB, key TEXT);
-    CREATE TABLE pages (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, job BLOB, shown BLOB);
+    CREATE TABLE pages (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, job BLOB, showing BLOB, dating BLOB);
     CREATE TABLE showing (article INTEGER, page INTEGER, PRIMARY KEY (article, page)) WITHOUT ROWID;
+    CREATE TABLE dating (article INTEGER, page INTEGER, PRIMARY KEY (article, page)) WITHOUT ROWID;
     CREATE TABLE shared (key TEXT PRIMARY KEY, value BLOB);
 """
 
@@ -99,6 +100,7 @@ class _Pickler:
     def __init__(self, moved: Mapping[StoredHtml, StoredHtml]):
         self.moved = moved
         self.shown: set[str] = set()
+        self.dated: set[str] = set()  # articles a value shows only the URL and dates of (the sitemap)
         self.shared: dict[str, bytes] = {}
         self._keys: dict[int, tuple[str, object]] = {}
         self.table = copyreg.dispatch_table.copy()
@@ -108,7 +110,7 @@ class _Pickler:
             self.table[StoredHtml] = self._body
 
     def dump(self, value: object) -> tuple[bytes, set[str]]:
-        self.shown = set()
+        self.shown, self.dated = set(), set()
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self.table
@@ -132,7 +134,7 @@ class _Pickler:
         return _shared_ref, (known[0],)
 
     def _dates(self, dates: ArticleDates) -> tuple:
-        self.shown.update(summary.url for summary in dates.articles)
+        self.dated.update(summary.url for summary in dates.articles)
         return _dates_ref, (tuple(Dated(*(getattr(summary, name) for name in Dated._fields))
                                   for summary in dates.articles),)
 
@@ -180,6 +182,7 @@ def write_store(path: Path, token: str, facts: StoredFacts, jobs: Iterable[Job],
             for url in ids.keys() - published:  # no longer published: the pages showing it changed, below
                 connection.execute("DELETE FROM articles WHERE id = ?", (ids[url],))
                 connection.execute("DELETE FROM showing WHERE article = ?", (ids[url],))
+                connection.execute("DELETE FROM dating WHERE article = ?", (ids[url],))
             pages = dict(connection.execute("SELECT path, id FROM pages"))
             planned = set()
             for job in jobs:
@@ -227,27 +230,38 @@ def _article_key(view: ArticleView, parsed: Article, fingerprint: str, moved: Ma
 def _store_page(connection: sqlite3.Connection, pickler: _Pickler, job: Job, article_id: Callable[[str], int],
                 page: int | None) -> None:
     data, shown = pickler.dump(job)
-    if not shown:  # a page showing no article (a static file, a stylesheet): no edit of an article reaches it
+    dated = pickler.dated - shown
+    if not shown and not dated:  # a static file, a stylesheet: no edit of an article reaches it
         if page is not None:
             _remove_page(connection, page)
         return
-    articles = array.array("q", sorted(map(article_id, shown)))
+    showing, dating = (array.array("q", sorted(map(article_id, urls))) for urls in (shown, dated))
     if page is None:
-        page = connection.execute("INSERT INTO pages (path, job, shown) VALUES (?, ?, ?)",
-                                  (job.output_path, data, articles.tobytes())).lastrowid
-        before: set[int] = set()
+        page = connection.execute("INSERT INTO pages (path, job, showing, dating) VALUES (?, ?, ?, ?)",
+                                  (job.output_path, data, showing.tobytes(), dating.tobytes())).lastrowid
+        before: dict[str, array.array] = {"showing": array.array("q"), "dating": array.array("q")}
     else:
-        before = set(_shown_by(connection, page))
-        connection.execute("UPDATE pages SET job = ?, shown = ? WHERE id = ?", (data, articles.tobytes(), page))
-    # Only the pairs that changed: the sitemap shows every article, and gains one with each new article.
-    now = set(articles)
-    connection.executemany("DELETE FROM showing WHERE article = ? AND page = ?",
+        before = {table: _linked(connection, page, table) for table in _LINKS}
+        connection.execute("UPDATE pages SET job = ?, showing = ?, dating = ? WHERE id = ?",
+                           (data, showing.tobytes(), dating.tobytes(), page))
+    for table, now in (("showing", showing), ("dating", dating)):
+        _relink(connection, table, page, set(before[table]), set(now))
+
+
+# Which pages show which article: through summaries and views (showing), or only their URL and dates
+# (dating: the sitemap, which an edit of anything else does not reach).
+_LINKS = ("showing", "dating")
+
+
+def _relink(connection: sqlite3.Connection, table: str, page: int, before: set[int], now: set[int]) -> None:
+    # Only the pairs that changed: the sitemap lists every article, and gains one with each new article.
+    connection.executemany(f"DELETE FROM {table} WHERE article = ? AND page = ?",
                            ((article, page) for article in before - now))
-    connection.executemany("INSERT INTO showing VALUES (?, ?)", ((article, page) for article in now - before))
+    connection.executemany(f"INSERT INTO {table} VALUES (?, ?)", ((article, page) for article in now - before))
 
 
-def _shown_by(connection: sqlite3.Connection, page: int) -> array.array:
-    row = connection.execute("SELECT shown FROM pages WHERE id = ?", (page,)).fetchone()
+def _linked(connection: sqlite3.Connection, page: int, table: str) -> array.array:
+    row = connection.execute(f"SELECT {table} FROM pages WHERE id = ?", (page,)).fetchone()
     return array.array("q", row[0] if row else b"")
 
 
@@ -259,8 +273,8 @@ def _article_id(connection: sqlite3.Connection, url: str) -> int:
 
 
 def _remove_page(connection: sqlite3.Connection, page: int) -> None:
-    connection.executemany("DELETE FROM showing WHERE article = ? AND page = ?",
-                           ((article, page) for article in _shown_by(connection, page)))
+    for table in _LINKS:
+        _relink(connection, table, page, set(_linked(connection, page, table)), set())
     connection.execute("DELETE FROM pages WHERE id = ?", (page,))
 
 
@@ -334,13 +348,15 @@ class StoredModel:
             self.views[view.summary.url] = view
             self.edited.add(view.summary.url)
 
-    def pages_showing(self, urls: Iterable[str]) -> list[Job]:
-        """The pages showing any of these articles, read back, in the order of their paths."""
+    def pages_showing(self, urls: Iterable[str], dates_changed: Iterable[str] = ()) -> list[Job]:
+        """The pages showing any of these articles, and those listing only the URL and dates of those in
+        `dates_changed` (the sitemap), read back, in the order of their paths."""
         pages: set[int] = set()
-        for url in urls:
-            article = self._value("SELECT id FROM articles WHERE url = ?", url)
-            pages.update(page for (page,) in self.connection.execute("SELECT page FROM showing WHERE article = ?",
-                                                                     (article,)))
+        for table, changed in (("showing", urls), ("dating", dates_changed)):
+            for url in changed:
+                article = self._value("SELECT id FROM articles WHERE url = ?", url)
+                pages.update(page for (page,) in self.connection.execute(
+                    f"SELECT page FROM {table} WHERE article = ?", (article,)))
         jobs = [self._load(self._value("SELECT job FROM pages WHERE id = ?", page)) for page in pages]
         return sorted(jobs, key=lambda job: job.output_path)
 
