@@ -460,7 +460,7 @@ def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, searc
                          [p for p in loaded.problems if p.is_warning],
                          sorted(path for path in rendered.fingerprints if path not in rendered.unchanged),
                          search_pages, loaded.parsed, loaded.parse_cache.hits, len(site.articles))
-    index, stale = _search_hook(config, output, search_pages, options, reporter, result)
+    index, stale = search_hook(config, output, search_pages, options, reporter, result)
     with reporter.stage("write"):
         result.write = rendered.writer.finish(keep=rendered.kept, keep_prefixes=(SEARCH_DIR + "/",),
                                               before_swap=index, force=stale, previous=rendered.state.outputs)
@@ -472,7 +472,7 @@ def write_site(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, searc
     return result
 
 
-def _search_hook(config: Config, output: Path, search_pages: list[SearchPage], options: BuildOptions,
+def search_hook(config: Config, output: Path, search_pages: list[SearchPage], options: BuildOptions,
                  reporter: Reporter, result: BuildResult):
     """What the writer runs on the new tree before it goes live (Pagefind), and whether the live index is
     stale even if no page changed; (None, False) without search."""

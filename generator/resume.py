@@ -32,6 +32,7 @@ from generator.result import BuildResult
 
 if TYPE_CHECKING:
     from generator.config import Config
+    from generator.content.values import Source
     from generator.render.render import Renderer
     from generator.site.model import Article, ArticleSummary, ArticleView, Job
     from generator.site.store import StoredFacts, StoredModel
@@ -79,40 +80,17 @@ def _output_settled(output: Path) -> bool:
 
 def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: datetime, state: OutputState,
             store: StoredModel) -> BuildResult | None:
-    import sqlite3
-
-    from generator.build import _search_hook, parse_chunk, stop_on_errors, write_rendered
-    from generator.content.parse_cache import CacheParts
-    from generator.content.schema import structure_of
+    from generator.build import search_hook, stop_on_errors, write_rendered
     from generator.output.write import OutputWriter, WriteReport
     from generator.render.render import render_chunk
-    from generator.site.store import StoredFacts, remove_store, update_store
 
     config = inputs.config
     output = config.root / config.output_dir
-    if state.token is None or store.token != state.token or state.outputs is None or not state.fingerprints:
-        return None  # another build wrote this folder since the model was stored, or a build was killed
-    if store.fact("key") != structure_key(inputs, options.search):
+    facts = _current_facts(inputs, options, now, state, store)
+    edited = _edited_articles(inputs, facts) if facts is not None else None
+    parsed = _parse_in_place(inputs, edited, store, facts, reporter) if edited else None
+    if parsed is None:
         return None
-    facts: StoredFacts = StoredFacts(**{name: store.fact(name) for name in StoredFacts.__dataclass_fields__})
-    if facts.next_change and datetime.fromisoformat(facts.next_change) <= now:
-        return None  # a future-dated article fell due
-    if config.strict and facts.warnings:
-        return None
-    edited = [source for source in inputs.sources
-              if source.kind == "article" and inputs.stamps.get(source.path) != facts.stamp(source.path)]
-    if not edited or any(source.source_path not in facts.urls for source in edited):
-        return None  # nothing to do here, or a draft or future-dated article: its place is the full build's
-    names = {source.display_path for source in edited}
-    if any(warning.path in names for warning in facts.warnings):
-        return None  # its warnings may come from assembling: only the full build tells whether they still hold
-    with reporter.stage("parse"):
-        parsed = parse_chunk(config, edited)
-        inputs.parsed.update(zip((source.path for source in edited), parsed, strict=True))
-    if any(problems or value is None for value, problems, *_ in parsed):
-        return None  # the full build reports them, with the rest of the site's
-    if any(store.structure(facts.urls[article.source_path]) != structure_of(article) for article, *_ in parsed):
-        return None  # its place in the site changes: assembling decides where it goes
     with reporter.stage("plan"):
         articles = [article for article, *_ in parsed]
         views = [_new_view(store, facts, article) for article in articles]
@@ -128,33 +106,104 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
         to_render = [job for job in jobs if _refingerprint(renderer, job, fingerprints)]
         writer = OutputWriter(output)
         write_rendered(render_chunk(renderer, to_render), writer, config, reporter)
-    digests = {**facts.edited_digests, **{job.output_path: renderer.article_digest(job, salt)
-                                          for job in jobs if job.article is not None}} if facts.search_pages else {}
-    search_pages = [SearchPage(page.path, page.date, digests[page.path]) if page.path in digests else page
-                    for page in facts.search_pages]
+    digests, search_pages = _search_pages(facts, jobs, renderer, salt)
     result = BuildResult(config, None, facts.counts.get("pages", 0), WriteReport(), list(facts.warnings),
                          sorted(job.output_path for job in to_render), search_pages, parsed=len(edited),
                          cached=len(inputs.sources) - len(edited), articles=facts.counts.get("articles", 0),
                          quick=True, excluded=facts.excluded)
-    index, stale = _search_hook(config, output, search_pages, options, reporter, result)
+    index, stale = search_hook(config, output, search_pages, options, reporter, result)
     with reporter.stage("write"):
         result.write = writer.finish(keep=state.outputs - writer.paths, keep_prefixes=(SEARCH_DIR + "/",),
                                      before_swap=index, force=stale, previous=state.outputs)
         token = state.save(fingerprints, state.outputs, inputs_digest(inputs, options.search), facts.next_change,
                            facts.counts)
-        cache = CacheParts(config, [source.source_path for source in edited])
-        for source, (value, problems, digest, depends) in zip(edited, parsed, strict=True):
-            cache.put(source.source_path, inputs.stamps.get(source.path), digest, (value, problems), depends)
-        cache.commit()
+        _keep_parsed(inputs, edited, parsed)
+        pages = {job.article.summary.url: fingerprints[job.output_path] for job in jobs if job.article is not None}
+        rows = [(view, article, pages.get(view.summary.url, "")) for view, article in zip(views, articles, strict=True)]
         stamps = {source.path: inputs.stamps.get(source.path) for source in edited}
-        facts = replace(facts, edited_stamps={**facts.edited_stamps, **stamps}, edited_digests=digests)
-        try:
-            pages = {job.article.summary.url: fingerprints[job.output_path] for job in jobs if job.article is not None}
-            update_store(store.path, token, facts, ((view, article, pages[view.summary.url])
-                                                    for view, article in zip(views, articles, strict=True)), to_render)
-        except (sqlite3.Error, OSError, KeyError):
-            remove_store(store.path)  # only a cache: the next build is a full one
+        _update_store(store, token, replace(facts, edited_stamps={**facts.edited_stamps, **stamps},
+                                            edited_digests=digests), rows, to_render)
     return result
+
+
+def _current_facts(inputs: Inputs, options: BuildOptions, now: datetime, state: OutputState,
+                   store: StoredModel) -> StoredFacts | None:
+    """The stored facts, when the store holds the last build of this folder and nothing but article files
+    changed since; None otherwise."""
+    from generator.site.store import StoredFacts
+
+    if state.token is None or store.token != state.token or state.outputs is None or not state.fingerprints:
+        return None  # another build wrote this folder since the model was stored, or a build was killed
+    if store.fact("key") != structure_key(inputs, options.search):
+        return None
+    facts = StoredFacts(**{name: store.fact(name) for name in StoredFacts.__dataclass_fields__})
+    if facts.next_change and datetime.fromisoformat(facts.next_change) <= now:
+        return None  # a future-dated article fell due
+    if inputs.config.strict and facts.warnings:
+        return None
+    return facts
+
+
+def _edited_articles(inputs: Inputs, facts: StoredFacts) -> list[Source] | None:
+    """The article files changed since the stored build, when the quick path may apply them."""
+    edited = [source for source in inputs.sources
+              if source.kind == "article" and inputs.stamps.get(source.path) != facts.stamp(source.path)]
+    if not edited or any(source.source_path not in facts.urls for source in edited):
+        return None  # nothing to do here, or a draft or future-dated article: its place is the full build's
+    names = {source.display_path for source in edited}
+    if any(warning.path in names for warning in facts.warnings):
+        return None  # its warnings may come from assembling: only the full build tells whether they still hold
+    return edited
+
+
+def _parse_in_place(inputs: Inputs, edited: list[Source], store: StoredModel, facts: StoredFacts,
+                    reporter: Reporter) -> list[tuple] | None:
+    """parse_chunk's results for the edited files, when each parsed cleanly and keeps its place; the full
+    build takes the results otherwise (inputs.parsed)."""
+    from generator.build import parse_chunk
+    from generator.content.schema import structure_of
+
+    with reporter.stage("parse"):
+        parsed = parse_chunk(inputs.config, edited)
+        inputs.parsed.update(zip((source.path for source in edited), parsed, strict=True))
+    if any(problems or value is None for value, problems, *_ in parsed):
+        return None  # the full build reports them, with the rest of the site's
+    if any(store.structure(facts.urls[article.source_path]) != structure_of(article) for article, *_ in parsed):
+        return None  # its place in the site changes: assembling decides where it goes
+    return parsed
+
+
+def _search_pages(facts: StoredFacts, jobs: list[Job], renderer: Renderer,
+                  salt: str) -> tuple[dict[str, str], list[SearchPage]]:
+    """The search digests quick builds changed since the stored build (the pages read back included), and
+    the search pages with them; nothing in a build without search."""
+    if not facts.search_pages:
+        return {}, []
+    digests = {**facts.edited_digests,
+               **{job.output_path: renderer.article_digest(job, salt) for job in jobs if job.article is not None}}
+    return digests, [SearchPage(page.path, page.date, digests[page.path]) if page.path in digests else page
+                     for page in facts.search_pages]
+
+
+def _keep_parsed(inputs: Inputs, edited: list[Source], parsed: list[tuple]) -> None:
+    """The parse results in the parse cache, only in the parts holding these files."""
+    from generator.content.parse_cache import CacheParts
+
+    cache = CacheParts(inputs.config, [source.source_path for source in edited])
+    for source, (value, problems, digest, depends) in zip(edited, parsed, strict=True):
+        cache.put(source.source_path, inputs.stamps.get(source.path), digest, (value, problems), depends)
+    cache.commit()
+
+
+def _update_store(store: StoredModel, token: str, facts: StoredFacts, articles: list[tuple], jobs: list[Job]) -> None:
+    import sqlite3
+
+    from generator.site.store import remove_store, update_store
+
+    try:
+        update_store(store.path, token, facts, articles, jobs)
+    except (sqlite3.Error, OSError, KeyError):
+        remove_store(store.path)  # only a cache: the next build is a full one
 
 
 def _bodies_readable(config: Config, views: Iterable[ArticleView]) -> bool:
