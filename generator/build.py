@@ -70,11 +70,11 @@ def build(root: Path, options: BuildOptions | None = None, *, reporter: Reporter
             if searched else []
         result = write_site(loaded, plan, rendered, search_pages, output, options, reporter)
         save_published(loaded.config, loaded.site, plan)
-        if not options.keep_model:
-            with reporter.stage("store"):
-                store_model(loaded, plan, rendered, result, output, options)
         if options.keep_model:
             result.model = built_site(loaded, plan, rendered, output)
+        else:
+            with reporter.stage("store"):
+                store_model(loaded, plan, rendered, result, output, options)
         return summarise(reporter, result)
 
 
@@ -333,7 +333,7 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
                             plan.asset_urls, track_articles=options.keep_model)
         load_closures(renderer, loaded, plan)
         state = OutputState(config, output, loaded.problems)
-        salt = f"{code_version()}|{config.digest}"
+        salt = render_salt(config)
         writer = OutputWriter(output)  # holds changed pages while few, else streams them to staging
         progress = lambda done, total: reporter.progress("render", done, total)  # noqa: E731
         fingerprints: dict[str, str] = {}
@@ -358,6 +358,11 @@ def render_site(loaded: LoadedSite, plan: SitePlan, output: Path, options: Build
         if config.deploy.headers:
             writer.add("_headers", headers_file(config, writer.paths | kept))
     return RenderedSite(renderer, writer, fingerprints, unchanged, kept, state, salt, search_digests)
+
+
+def render_salt(config: Config) -> str:
+    """What search digests hash besides a page: the code and config versions (see Renderer.article_digest)."""
+    return f"{code_version()}|{config.digest}"
 
 
 def load_closures(renderer: Renderer, loaded: LoadedSite, plan: SitePlan) -> None:
@@ -509,8 +514,10 @@ def store_model(loaded: LoadedSite, plan: SitePlan, rendered: RenderedSite, resu
                 options: BuildOptions) -> None:
     """Keep the model for the next command-line build's quick path (resume.py): only the pages whose
     fingerprint changed are stored again, when the store holds the previous build."""
-    import sqlite3
-
+    try:
+        import sqlite3
+    except ImportError:  # a Python built without SQLite: every build is a full one
+        return
     from generator.resume import structure_key
     from generator.site.store import StoredFacts, StoredModel, StoreUnusable, remove_store, store_path, write_store
 

@@ -9,6 +9,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.cache import code_version, files_digest
@@ -66,8 +67,7 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool, jobs: int = 1)
     if inputs.problems:
         return None  # warnings must be shown again
     output = config.root / config.output_dir
-    leftovers = (staging_dir(output), output.parent / f".{output.name}.old", journal_path(output))
-    if not (output / MARKER).is_file() or any(path.exists() for path in leftovers):
+    if not output_settled(output):
         return None  # a first build, or a killed one to recover from
     state = OutputState(config, output, [])
     if not state.inputs or state.inputs != inputs_digest(inputs, search):
@@ -76,7 +76,7 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool, jobs: int = 1)
         return None
     if config.strict and state.counts.get("warnings"):
         return None  # the last build's warnings are this build's errors
-    if not _all_present(str(output), sorted(state.outputs or ()), jobs):
+    if not _all_present(str(output), state.listed, jobs):
         return None  # someone removed output files: put them back
     if search and config.search.enabled and state.counts.get("articles") \
             and not bundle_is_complete(output / SEARCH_DIR):
@@ -84,6 +84,12 @@ def unchanged_result(inputs: Inputs, now: datetime, search: bool, jobs: int = 1)
     counts = state.counts
     return BuildResult(config, None, counts.get("pages", 0), WriteReport(unchanged=len(state.outputs or ())),
                        cached=len(inputs.sources), articles=counts.get("articles", 0))
+
+
+def output_settled(output: Path) -> bool:
+    """Whether `output` is a folder a build of ours completed: marked, with nothing a killed build left."""
+    leftovers = (staging_dir(output), output.parent / f".{output.name}.old", journal_path(output))
+    return (output / MARKER).is_file() and not any(path.exists() for path in leftovers)
 
 
 # Below this many outputs, starting a second process costs more than the stats it takes over.

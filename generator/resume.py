@@ -14,24 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.cache import CACHE_DIR, code_version, files_digest
-from generator.noop import Inputs, inputs_digest
+from generator.noop import Inputs, inputs_digest, output_settled
 from generator.options import BuildOptions
 from generator.output.search_layout import SEARCH_DIR, SearchPage
 from generator.output.state import OutputState
-from generator.output.write import MARKER, journal_path, staging_dir
 from generator.render.theme import theme_files
 from generator.report import Reporter
 from generator.result import BuildResult
 
 if TYPE_CHECKING:
-    from generator.config import Config
     from generator.content.values import Source
     from generator.render.render import Renderer
     from generator.site.model import Article, ArticleSummary, ArticleView, Job
@@ -55,10 +51,13 @@ def resume_build(inputs: Inputs, options: BuildOptions, reporter: Reporter, now:
     of this output folder; None when a full build is needed."""
     config = inputs.config
     output = config.root / config.output_dir
-    if options.keep_model or inputs.problems or not _output_settled(output):
+    if options.keep_model or inputs.problems or not output_settled(output):
         return None
     # Imported here: a build with nothing to do stops before (see build.py).
-    from generator.site.store import StoredModel, StoreUnusable, store_path
+    try:
+        from generator.site.store import StoredModel, StoreUnusable, store_path
+    except ImportError:  # a Python built without SQLite: the full build, without a stored model
+        return None
 
     state = OutputState(config, output, [])
     try:
@@ -73,14 +72,10 @@ def resume_build(inputs: Inputs, options: BuildOptions, reporter: Reporter, now:
         store.close()
 
 
-def _output_settled(output: Path) -> bool:
-    leftovers = (staging_dir(output), output.parent / f".{output.name}.old", journal_path(output))
-    return (output / MARKER).is_file() and not any(path.exists() for path in leftovers)
-
-
 def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: datetime, state: OutputState,
             store: StoredModel) -> BuildResult | None:
     from generator.build import search_hook, stop_on_errors, write_rendered
+    from generator.content.bodies import BODIES_DIR, all_stored
     from generator.output.write import OutputWriter, WriteReport
     from generator.render.render import render_chunk
 
@@ -97,7 +92,7 @@ def _resume(inputs: Inputs, options: BuildOptions, reporter: Reporter, now: date
         redated = [view.summary.url for view in views if _dates_changed(store.summary(view.summary.url), view.summary)]
         store.edit(views)
         jobs = store.pages_showing([view.summary.url for view in views], redated)
-    if not _bodies_readable(config, store.views.values()):
+    if not all_stored(config.root / CACHE_DIR / BODIES_DIR, (view.body_html for view in store.views.values())):
         return None  # a build for another output folder compacted the body store since this model was stored
     stop_on_errors(list(facts.warnings), config, reporter)
     with reporter.stage("render"):
@@ -206,13 +201,6 @@ def _update_store(store: StoredModel, token: str, facts: StoredFacts, articles: 
         remove_store(store.path)  # only a cache: the next build is a full one
 
 
-def _bodies_readable(config: Config, views: Iterable[ArticleView]) -> bool:
-    from generator.content.bodies import BODIES_DIR, StoredHtml, is_stored, stored_packs
-
-    packs = stored_packs(config.root / CACHE_DIR / BODIES_DIR)
-    return all(is_stored(view.body_html, packs) for view in views if isinstance(view.body_html, StoredHtml))
-
-
 def _new_view(store: StoredModel, facts: StoredFacts, article: Article) -> ArticleView:
     """The edited article as its pages show it: the new values, with its place (URL, future flag, term
     links) as assembling gave it, since the edit keeps them."""
@@ -232,13 +220,14 @@ def _dates_changed(old: ArticleSummary, new: ArticleSummary) -> bool:
 def _renderer(inputs: Inputs, facts: StoredFacts) -> tuple[Renderer, str]:
     """A renderer as the full build made it: the same asset URLs and template closures (the theme is
     unchanged, or the structure key would differ), and the salt of search digests."""
+    from generator.build import render_salt
     from generator.render.render import Renderer
     from generator.render.theme import make_environment
 
     config, theme = inputs.config, inputs.theme
     renderer = Renderer(config, theme, make_environment(theme, config, facts.asset_urls), facts.asset_urls)
     renderer.closures.update(facts.closures)
-    return renderer, f"{code_version()}|{config.digest}"
+    return renderer, render_salt(config)
 
 
 def _refingerprint(renderer: Renderer, job: Job, fingerprints: dict[str, str]) -> bool:

@@ -169,3 +169,19 @@ def test_a_quick_build_indexes_the_edit_as_a_full_build_would(archive):
     # Built in full, the same pages with the same digests: the index the quick builds left is current.
     assert not full.quick and full.indexed == [] and full.rendered == []
     assert full.search_pages == second.search_pages
+
+
+def test_a_python_without_sqlite_builds_in_full_every_time(archive, tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['sqlite3'] = sys.modules['_sqlite3'] = None\n"
+              "from generator.cli import main\nsys.exit(main())\n")
+    for store in (archive.root / ".cache").glob("model-*.sqlite"):
+        store.unlink()
+    edit(archive, 2, body="Sans SQLite.")
+    done = subprocess.run([sys.executable, "-c", script, "build", "--no-search", "-q"], cwd=archive.root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and not list((archive.root / ".cache").glob("model-*.sqlite"))
+    assert "Sans SQLite." in archive.read("2024/09/article-2/index.html")

@@ -118,6 +118,16 @@ def is_stored(body: StoredHtml, packs: Mapping[str, int]) -> bool:
     return not body.size or packs.get(body.path, -1) >= body.offset + body.size
 
 
+def all_stored(store: Path | str, values: Iterable[object]) -> bool:
+    """Whether every body-store handle among `values` can still be read from `store` (a build may have
+    compacted the store since they were made)."""
+    handles = [value for value in values if isinstance(value, StoredHtml)]
+    if not handles:
+        return True
+    packs = stored_packs(store)
+    return all(is_stored(handle, packs) for handle in handles)
+
+
 def prune_store(store: Path, referenced: Set[str], stored: Iterable[str] | None = None) -> int:
     """Delete the packs not in `referenced` (pack paths), and whatever earlier versions left in the
     store; returns how many packs went. `stored`: the store's packs when already listed (packs written

@@ -64,7 +64,7 @@ class ParseCache:
             self._load(part, problems)
 
     def part_path(self, part: int) -> Path:
-        return self.folder / f"parsed-{part:02d}.pickle"
+        return _part_path(self.folder, part)
 
     def stamps(self) -> list[tuple | None]:
         """Whether the files changed on disk since this process read or wrote them."""
@@ -149,11 +149,7 @@ class ParseCache:
             if part in by_part:
                 by_part[part][source_path] = entry
         for part, entries in sorted(by_part.items()):
-            path = self.part_path(part)
-            temporary = path.with_suffix(".tmp")
-            with open(temporary, "wb") as handle:
-                pickle.dump({"key": self.key, "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
+            _write_part(self.folder, part, self.key, entries)
         self.dirty = set()
         self.disk_stamps = self.stamps()
         (self.folder / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of earlier versions
@@ -179,6 +175,16 @@ def _stored_bodies(result: tuple) -> list[StoredHtml]:
     return [body] if isinstance(body, StoredHtml) else []
 
 
+def _part_path(folder: Path, part: int) -> Path:
+    return folder / f"parsed-{part:02d}.pickle"
+
+
+def _write_part(folder: Path, part: int, key: tuple, entries: dict[str, tuple]) -> None:
+    path = _part_path(folder, part)
+    temporary = path.with_suffix(".tmp")
+    with open(temporary, "wb") as handle:
+        pickle.dump({"key": key, "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
 
 
 class CacheParts:
@@ -191,7 +197,7 @@ class CacheParts:
         self.parts: dict[int, dict[str, tuple] | None] = {}
         for part in sorted({ParseCache.part_of(path) for path in source_paths}):
             try:
-                with open(self.folder / f"parsed-{part:02d}.pickle", "rb") as handle:
+                with open(_part_path(self.folder, part), "rb") as handle:
                     data = pickle.load(handle)
             except Exception:  # noqa: BLE001 - a part that cannot be read is only a cache miss
                 data = None
@@ -207,8 +213,4 @@ class CacheParts:
     def commit(self) -> None:
         for part, entries in self.parts.items():
             if entries is not None:
-                path = self.folder / f"parsed-{part:02d}.pickle"
-                temporary = path.with_suffix(".tmp")
-                with open(temporary, "wb") as handle:
-                    pickle.dump({"key": self.key, "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, path)
+                _write_part(self.folder, part, self.key, entries)

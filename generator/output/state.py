@@ -30,8 +30,8 @@ class OutputState:
         data = load_state(config, self.name, problems)
         valid = data.get("code") == code_version() and data.get("config") == config.digest
         self.token: str | None = data.get("token") if valid else None
-        self._listed: list[str] = data["outputs"] if valid and "outputs" in data else []  # sorted
-        self.outputs: set[str] | None = set(self._listed) if valid and "outputs" in data else None
+        self.listed: list[str] = data["outputs"] if valid and "outputs" in data else []  # the outputs, sorted
+        self.outputs: set[str] | None = set(self.listed) if valid and "outputs" in data else None
         self.inputs: str | None = data.get("inputs") if valid else None
         self.next_change: str | None = data.get("next_change") if valid else None
         self.counts: dict = data.get("counts", {}) if valid else {}
@@ -50,7 +50,7 @@ class OutputState:
         token = os.urandom(8).hex()
         save_state(self.config, self.fingerprints_name, {"token": token, "fingerprints": fingerprints})
         save_state(self.config, self.name, {"code": code_version(), "config": self.config.digest, "token": token,
-                                            "outputs": self._listed if outputs == self.outputs else sorted(outputs),
+                                            "outputs": self.listed if outputs == self.outputs else sorted(outputs),
                                             "inputs": inputs,
                                             "next_change": next_change, "counts": counts})
         self.saved = token

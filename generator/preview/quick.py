@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from generator.build import parse_chunk, stop_on_errors, summarise, write_rendered
 from generator.cache import CACHE_DIR
 from generator.config import load_config
-from generator.content.bodies import BODIES_DIR, StoredHtml, is_stored, stored_packs
+from generator.content.bodies import BODIES_DIR, all_stored
 from generator.content.schema import same_structure
 from generator.content.values import Source
 from generator.options import BuildOptions
@@ -96,10 +96,8 @@ def quick_rebuild(snapshot: Snapshot, root: Path, options: BuildOptions, reporte
 def bodies_still_stored(built) -> bool:
     """Whether every article body the kept model reads is still in the body store: `news-archive build` in
     the same folder may have compacted it (the full build then reads the parse cache again)."""
-    bodies = {article.body_html for article in (*built.articles, *built.site.articles)
-              if isinstance(article.body_html, StoredHtml)}
-    packs = stored_packs(built.config.root / CACHE_DIR / BODIES_DIR)
-    return all(is_stored(body, packs) for body in bodies)
+    return all_stored(built.config.root / CACHE_DIR / BODIES_DIR,
+                      {article.body_html for article in (*built.articles, *built.site.articles)})
 
 
 def changed_sources(snapshot: Snapshot, root: Path, changed_paths: set[str]) -> list[Source] | None:

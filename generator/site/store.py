@@ -109,13 +109,14 @@ class _Pickler:
         if moved:
             self.table[StoredHtml] = self._body
 
-    def dump(self, value: object) -> tuple[bytes, set[str]]:
+    def dump(self, value: object) -> bytes:
+        """The pickle of `value`; the articles it shows are then in `shown` and `dated`."""
         self.shown, self.dated = set(), set()
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self.table
         pickler.dump(value)
-        return buffer.getvalue(), self.shown
+        return buffer.getvalue()
 
     def _summary(self, summary: ArticleSummary) -> tuple:
         self.shown.add(summary.url)
@@ -210,7 +211,7 @@ def _store_articles(connection: sqlite3.Connection, pickler: _Pickler,
             key = _article_key(view, parsed, fingerprint, pickler.moved)
             if stored.get(url) != key:
                 yield (url, _dump_fields(pickler, view.summary, _SUMMARY_FIELDS),
-                       _dump_fields(pickler, view, _VIEW_FIELDS), pickler.dump(structure_of(parsed))[0], key)
+                       _dump_fields(pickler, view, _VIEW_FIELDS), pickler.dump(structure_of(parsed)), key)
 
     connection.executemany("INSERT INTO articles (url, summary, view, structure, key) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT (url) DO UPDATE SET summary = excluded.summary, view = excluded.view, "
@@ -222,15 +223,15 @@ def _article_key(view: ArticleView, parsed: Article, fingerprint: str, moved: Ma
     """What an article's rows depend on: its page's fingerprint covers its summary and view, but for the
     body's place in the body store (the fingerprint has its digest) and the slug (its URL, which keys the
     rows, may not show it)."""
-    body = view.body_html
-    place = f"{moved.get(body, body).path}:{moved.get(body, body).offset}" if isinstance(body, StoredHtml) else ""
+    body = moved.get(view.body_html, view.body_html) if isinstance(view.body_html, StoredHtml) else None
+    place = f"{body.path}:{body.offset}" if body is not None else ""
     return f"{fingerprint}|{parsed.slug}|{place}"
 
 
 def _store_page(connection: sqlite3.Connection, pickler: _Pickler, job: Job, article_id: Callable[[str], int],
                 page: int | None) -> None:
-    data, shown = pickler.dump(job)
-    dated = pickler.dated - shown
+    data = pickler.dump(job)
+    shown, dated = pickler.shown, pickler.dated - pickler.shown
     if not shown and not dated:  # a static file, a stylesheet: no edit of an article reaches it
         if page is not None:
             _remove_page(connection, page)
@@ -239,12 +240,12 @@ def _store_page(connection: sqlite3.Connection, pickler: _Pickler, job: Job, art
     if page is None:
         page = connection.execute("INSERT INTO pages (path, job, showing, dating) VALUES (?, ?, ?, ?)",
                                   (job.output_path, data, showing.tobytes(), dating.tobytes())).lastrowid
-        before: dict[str, array.array] = {"showing": array.array("q"), "dating": array.array("q")}
+        before = {table: array.array("q") for table in _LINKS}
     else:
         before = {table: _linked(connection, page, table) for table in _LINKS}
         connection.execute("UPDATE pages SET job = ?, showing = ?, dating = ? WHERE id = ?",
                            (data, showing.tobytes(), dating.tobytes(), page))
-    for table, now in (("showing", showing), ("dating", dating)):
+    for table, now in zip(_LINKS, (showing, dating), strict=True):
         _relink(connection, table, page, set(before[table]), set(now))
 
 
@@ -280,7 +281,7 @@ def _remove_page(connection: sqlite3.Connection, page: int) -> None:
 
 def _dump_fields(pickler: _Pickler, value: object, names: tuple[str, ...]) -> bytes:
     # The fields, not the object: the object itself would be written as a reference to its own URL.
-    return pickler.dump(tuple(getattr(value, name) for name in names))[0]
+    return pickler.dump(tuple(getattr(value, name) for name in names))
 
 
 def _put_facts(connection: sqlite3.Connection, token: str, facts: StoredFacts,
@@ -414,15 +415,12 @@ class _Reader(pickle.Unpickler):
         super().__init__(io.BytesIO(data))
         self.store = store
 
+    # Each reference a stored pickle may call -> the store's method answering it.
+    REFERENCES = {"_summary_ref": "summary", "_view_ref": "view", "_shared_ref": "shared", "_dates_ref": "dates"}
+
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_summary_ref":
-            return self.store.summary
-        if module == __name__ and name == "_view_ref":
-            return self.store.view
-        if module == __name__ and name == "_shared_ref":
-            return self.store.shared
-        if module == __name__ and name == "_dates_ref":
-            return self.store.dates
+        if module == __name__ and name in self.REFERENCES:
+            return getattr(self.store, self.REFERENCES[name])
         return super().find_class(module, name)
 
 
