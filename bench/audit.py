@@ -3,7 +3,8 @@
     python bench/audit.py [--site output] [--pages /,/search/,/search/?q=starlink] [--article]
 
 Tools come from npm into bench/work/tools (`vnu-jar` for the Nu checker, which needs Java, and
-`lighthouse@12.2.3`, the last release for Node 20); Lighthouse drives Debian's Chromium. A page with a
+`lighthouse@12.2.3`, the last release for Node 20); Lighthouse drives Debian's Chromium. The site is served
+as static hosts serve it, compressed (bench/static_host.py, HTTP/1.1). A page with a
 query string is also checked after its script ran: the DOM with the search results, serialised by
 Chromium, goes through the Nu checker too. Not a test: Lighthouse's performance score depends on the
 machine's load. Results: stdout and bench/work/audit.json.
@@ -16,13 +17,13 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
 
-from generator.preview.serve import PreviewServer  # noqa: E402
+from static_host import StaticHost  # noqa: E402
 
 TOOLS = BENCH / "work" / "tools"
 PACKAGES = ["lighthouse@12.2.3", "vnu-jar@26.9.27"]
@@ -93,9 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     install_tools()
     site = Path(args.site).resolve()
-    server = PreviewServer(site, "127.0.0.1", 0, live=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = StaticHost(site).start()  # gzip, as static hosts answer
     base = server.url.rstrip("/")
     report = {}
     try:
@@ -112,7 +111,6 @@ def main() -> None:
                 report[path][f"lighthouse {form_factor}"] = lighthouse(base + path, form_factor)
     finally:
         server.stop()
-        thread.join(timeout=5)
     (BENCH / "work" / "audit.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     for name, found in report.items():
         print(f"## {name}")

@@ -14,12 +14,12 @@ scenarios:
   a query first opens only the newest shards, as many as give a page of results, and this is what
   opening every other shard adds.
 
-For each: requests, bytes as transferred (our server does not compress: raw), bytes if the host gzips
-what compresses (Pagefind's own files are already gzipped), and time from Enter to results on screen (by
-the page's clock: from the form's submission to the frame after the results are in the page). Each site is
-measured behind two servers: the preview server (HTTP/1.1: Chromium opens six connections per host, so
-many small files arrive in waves) and an HTTP/2 server (bench/h2server.py), as static hosts answer. Results go
-to stdout as a Markdown table and to bench/work/search-bytes.json.
+For each: requests, bytes of the files (raw), bytes as a host sends them (gzip where it compresses: Pagefind's
+own files are gzipped already), and time from Enter to results on screen (by the page's clock: from the
+form's submission to the frame after the results are in the page). Each site is served as static hosts
+serve it (bench/static_host.py: gzip), over HTTP/1.1 (Chromium opens six connections per host, so many
+small files arrive in waves) and over HTTP/2 (one connection). Results go to stdout as a Markdown table and
+to bench/work/search-bytes.json.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import gzip
 import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -39,8 +38,6 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 from run import COMMAND, WORK, site_for  # noqa: E402
-
-from generator.preview.serve import PreviewServer  # noqa: E402
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -106,9 +103,9 @@ CLOCK = """() => {
   document.addEventListener("click", act, { capture: true });
   const root = document.getElementById("search");
   new MutationObserver(() => {
-    const query = root.dataset.resultsFor;
+    const query = root.dataset.shownFor;
     if (query) requestAnimationFrame(() => { window.__shown[query] = performance.now(); });
-  }).observe(root, { attributes: true, attributeFilter: ["data-results-for"] });
+  }).observe(root, { attributes: true, attributeFilter: ["data-shown-for"] });
 }"""
 
 
@@ -130,21 +127,10 @@ def timed(page, requests: Requests, start: int, query: str, action) -> dict:
 
 def measure_site(output: Path, first: str, second: str, protocol: str = "HTTP/1.1") -> dict:
     from playwright.sync_api import sync_playwright
+    from static_host import StaticHost
 
-    if protocol == "HTTP/2":
-        from h2server import Http2Server
-
-        server = Http2Server(output, WORK / "tls").start()
-        url, stop = server.url, server.stop
-    else:
-        preview = PreviewServer(output, "127.0.0.1", 0, live=False)
-        thread = threading.Thread(target=preview.serve_forever, daemon=True)
-        thread.start()
-        url = preview.url
-
-        def stop() -> None:
-            preview.stop()
-            thread.join(timeout=5)
+    server = StaticHost(output, protocol, WORK / "tls").start()
+    url, stop = server.url, server.stop
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
@@ -159,7 +145,7 @@ def measure_site(output: Path, first: str, second: str, protocol: str = "HTTP/1.
             cdp.send("Network.emulateNetworkConditions", FAST_4G)
             opened = time.perf_counter()
             page.goto(url + "search/")
-            page.wait_for_selector(".search-layout:not([hidden])", timeout=120_000)
+            page.wait_for_selector("#search[data-ready]", state="attached", timeout=120_000)
             ready = time.perf_counter() - opened
             page.evaluate(CLOCK)
             report = {}
@@ -202,8 +188,7 @@ def main() -> None:
     parser.add_argument("--second", default="tribunal", help="the later query")
     parser.add_argument("--no-build", action="store_true", help="measure the output as it is")
     parser.add_argument("--protocols", default="HTTP/1.1,HTTP/2",
-                        help="servers to measure behind: HTTP/1.1 (the preview server) and HTTP/2 (a static "
-                             "host's protocol; needs `pip install -e .[bench]`)")
+                        help="protocols to measure over (bench/static_host.py: `pip install -e .[bench]`)")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     results: dict = {}

@@ -272,7 +272,7 @@ def test_a_site_without_articles_builds_a_working_empty_search_page(site, serve_
 # --- In the browser ------------------------------------------------------------------------------------------
 
 def results(page) -> list[dict]:
-    page.wait_for_selector("#search-status:not(:has-text('Recherche…')):not(:empty)")
+    page.wait_for_selector("#search[data-results-for]", state="attached")
     return page.eval_on_selector_all(".search-result", """nodes => nodes.map(n => ({
         url: new URL(n.querySelector('a').href).pathname,
         title: n.querySelector('a').textContent,
@@ -281,8 +281,9 @@ def results(page) -> list[dict]:
 
 
 def search(page, server, query: str) -> list[dict]:
+    """Open the search page at `query`; its results once they and the facets' counts are on screen."""
     page.goto(server.url + "/search/" + query)
-    page.wait_for_selector(".search-result, #search-status:has-text('Aucun résultat')")
+    page.wait_for_selector("#search[data-results-for]", state="attached")
     return results(page)
 
 
@@ -393,7 +394,13 @@ def test_every_language_is_searched_from_a_french_page_with_a_language_facet(sit
     entry = (site.output / "pagefind/2024/pagefind-entry.json").read_text()
     assert '"fr":' in entry and '"en":' in entry
     server = serve_dir(site.output)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     assert sorted(r["title"] for r in search(page, server, "?q=starlink")) == ["Le réseau Starlink", "Starlink outage"]
+    # Two languages, two WebAssembly files (their stemmers), one download of Pagefind's script.
+    assert sum(url.endswith("/pagefind.js") for url in requests) == 1
+    assert sorted(url.rsplit("/", 1)[1] for url in requests if ".pagefind" in url) == [
+        "wasm.en.pagefind", "wasm.fr.pagefind"]
     names = page.locator('fieldset[data-facet="lang"] .facet-name').all_inner_texts()
     assert names == ["Français", "Anglais"]  # the page's own language first
     page.locator('fieldset[data-facet="lang"] input[value="en"]').check()
@@ -534,13 +541,19 @@ def test_a_log_structured_index_searches_like_a_single_index(tmp_path, page, ser
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
-def test_the_search_page_does_not_shift_while_results_load(browser, searchable_sample, serve_dir, viewport):
-    server = serve_dir(searchable_sample)
+def _recording_shifts(browser, viewport: dict):
+    """A page of that size that lists its layout shifts in `window.shifts`."""
     page = browser.new_page(viewport=viewport)
     page.add_init_script("""window.shifts = []; new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.shifts.push(entry.value);
     }).observe({ type: "layout-shift", buffered: true });""")
+    return page
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_the_search_page_does_not_shift_while_results_load(browser, searchable_sample, serve_dir, viewport):
+    server = serve_dir(searchable_sample)
+    page = _recording_shifts(browser, viewport)
     for query in ("", "?q=starlink"):
         page.goto(server.url + "/search/" + query)
         page.wait_for_selector("#search[data-results-for]", state="attached")
@@ -552,6 +565,38 @@ def test_the_search_page_does_not_shift_while_results_load(browser, searchable_s
     first = page.locator(".search-result").first.bounding_box()
     assert first["y"] < viewport["height"]
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_the_search_page_is_painted_whole_before_the_index_answers(browser, searchable_sample, serve_dir, viewport):
+    server = serve_dir(searchable_sample)
+    page = _recording_shifts(browser, viewport)
+    held = []
+    page.route("**/pagefind/shards.json", lambda route: held.append(route))  # the manifest does not answer yet
+    page.goto(server.url + "/search/")
+    page.wait_for_function("() => document.querySelector('.search-filters-panel').open === "
+                           + ("true" if viewport["width"] > 800 else "false"))
+    assert held, "the page asked for the index"
+    assert page.locator("#search-input").is_visible()
+    assert page.locator("#search-status").inner_text().startswith("Tapez un mot")
+    assert page.locator(".search-sort").is_visible() == (viewport["width"] > 800)
+    assert page.get_attribute("#search", "data-ready") is None
+    held[0].continue_()
+    page.wait_for_selector("#search[data-ready]", state="attached")
+    page.wait_for_selector("#search-facets fieldset", state="attached")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.shifts") == []
+    page.close()
+
+
+def test_without_javascript_the_search_page_offers_the_lists_instead_of_dead_controls(browser, searchable_sample,
+                                                                                      serve_dir):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(serve_dir(searchable_sample).url + "/search/")
+    assert not page.locator(".search-layout").is_visible()
+    assert page.locator(".notice").is_visible()
+    context.close()
 
 
 # --- Newest first: what a reader downloads does not grow with the archive --------------------------------
@@ -617,7 +662,8 @@ def test_a_query_opens_the_newest_shards_first_and_older_ones_as_the_reader_asks
 def test_the_whole_archive_is_one_click_away_and_counts_as_one_index(yearly_archive, page, serve_dir):
     _open_recording(page, serve_dir(yearly_archive), "?q=starlink")
     page.click("#search-wider")
-    page.wait_for_function("document.querySelector('#search-status').textContent === '24 résultats'")
+    page.wait_for_selector("#search[data-results-for]", state="attached")
+    assert page.locator("#search-status").inner_text() == "24 résultats"
     assert "from=2014" in page.url and page.input_value("#search-from") == "2014"
     assert _facet_labels(page, "year") == [f"{year} (3)" for year in range(2021, 2013, -1)]
     assert _facet_labels(page, "topic") == ["Espace (24)"]

@@ -10,7 +10,6 @@ const FACET_PREVIEW = 8;
 
 const input = document.getElementById("search-input");
 const form = root.querySelector("form");
-const layout = root.querySelector(".search-layout");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results-list");
 const more = document.getElementById("search-more");
@@ -151,19 +150,28 @@ async function searchWindow(window) {
     counts.push(part.counts);
     lists.push(part.results);
   }
-  const filters = sumCounts(counts);
-  filters[LANG] = perLanguage;
+  // Counted when asked, once the results are on screen.
+  const filters = async () => ({ ...sumCounts(await Promise.all(counts.map((count) => count()))),
+                                 [LANG]: perLanguage });
   return { lists, filters, total: lists.reduce((sum, found) => sum + found.length, 0) };
 }
 
-// A base shard's results, without the copies the recent shard replaced (nor their counts).
+// A base shard's results, without the copies the recent shard replaced; how to count them, without those
+// copies either. Counting every facet needs every filter chunk of the shard: a search without filters
+// returns its results without them, and is run again for its counts once they are in.
 async function searchBase(term, shard, language, year) {
-  const opened = await ready(source(shard, language), term, searchOptions(year));
-  const search = await opened.pagefind.search(term, searchOptions(year));
+  const options = searchOptions(year);
+  const opened = await ready(source(shard, language), term, options);
+  const search = await opened.pagefind.search(term, options);
   const results = search.results.filter((result) => !(result.id in shadowed));
-  const counts = structuredClone(search.filters || {});
-  for (const result of search.results) if (result.id in shadowed) subtract(counts, shadowed[result.id].filters);
   for (const result of results) result.weight = weight(opened, result);
+  const counts = async () => {
+    const counted = options.filters ? search
+      : await opened.loadFilters().then(() => opened.pagefind.search(term, options));
+    const filters = structuredClone(counted.filters || {});
+    for (const result of counted.results) if (result.id in shadowed) subtract(filters, shadowed[result.id].filters);
+    return filters;
+  };
   return { language, results, counts };
 }
 
@@ -173,7 +181,7 @@ async function searchRecent(term, window, language) {
   const search = await opened.pagefind.search(term, searchOptions());
   const within = (day) => Boolean(day) && (!window.from || day >= window.from) && (!window.to || day <= window.to);
   const results = search.results.filter((result) => within(opened.dates[result.id]));
-  const counts = {};
+  const counts = {};  // from the manifest: no filter chunk needed
   for (const result of results) {
     result.weight = weight(opened, result);
     for (const [key, values] of Object.entries(opened.filters[result.id] || {})) {
@@ -181,7 +189,7 @@ async function searchRecent(term, window, language) {
       for (const value of values) counts[key][value] = (counts[key][value] || 0) + 1;
     }
   }
-  return { language, results, counts };
+  return { language, results, counts: async () => counts };
 }
 
 function subtract(counts, filters) {
@@ -298,7 +306,7 @@ function source(shard, language) {
 async function openSource(shard, language) {
   if (!modules.has(language)) {
     modules.set(language, (async () => {
-      const module = await import(`${base}pagefind/${shard.path}pagefind.js?${language}`);
+      const module = await pagefindModule(shard);
       const instance = createIn(module, shard, language);
       await instance.preload("");  // the WebAssembly is loaded: other shards of the language may start
       return { module, key: shard.key, instance };
@@ -309,18 +317,49 @@ async function openSource(shard, language) {
   return {
     key: shard.key, language, recent: Boolean(shard.recent), dates: shard.dates || {},
     filters: shard.filters || {}, pagefind,
-    // Every filter chunk: otherwise a first filtered search only reports counts of its own facet.
-    filtersLoaded: pagefind.filters(),
+    // Every filter chunk, loaded once, when first needed.
+    loadFilters: once(() => pagefind.filters()),
     middle: shard.from && new Date((Date.parse(shard.from) + Date.parse(shard.to)) / 2).toISOString(),
   };
 }
 
-// An opened shard with its filter chunks loaded; a query's index chunks are fetched meanwhile.
+// An opened shard, its query's index chunks on their way; a filtered search waits for every filter chunk
+// (otherwise it only counts its own facet).
 async function ready(opening, term, options) {
   const opened = await opening;
   if (term) opened.pagefind.preload(term, options).catch(() => {});
-  await opened.filtersLoaded;
+  if (options.filters) await opened.loadFilters();
   return opened;
+}
+
+// Pagefind's script is the same in every shard: it is downloaded once, and each language runs its own copy
+// of the text as a module (given an explicit base path, Pagefind does not look at the module's URL).
+let pagefindScript = null;
+
+async function pagefindModule(shard) {
+  pagefindScript = pagefindScript || once(async () => {
+    const response = await fetchOnce(`${base}pagefind/${shard.path}pagefind.js`);
+    if (!response.ok) throw new Error(`pagefind.js: ${response.status}`);
+    return response.text();
+  });
+  const url = URL.createObjectURL(new Blob([await pagefindScript()], { type: "text/javascript" }));
+  try {
+    return await import(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// What `make` promises, made on the first call; made again on a call after it failed.
+function once(make) {
+  let made = null;
+  return () => {
+    made = made || make().catch((error) => {
+      made = null;
+      throw error;
+    });
+    return made;
+  };
 }
 
 function createIn(module, shard, language) {
@@ -368,6 +407,8 @@ function routeFetches() {
   window.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url || String(input);
     const key = fileKey(url);
+    // Filter chunks only count: the chunks and fragments of a query's results go first.
+    if (key.endsWith(".pf_filter")) return fetchOnce(input, { ...init, priority: "low" });
     if (!prefetched.has(key) && !key.endsWith(".pagefind")) return fetchOnce(input, init);
     return prefetch(url).then((bytes) => new Response(bytes.slice(0)), () => {
       prefetched.delete(key);  // a failed prefetch: Pagefind fetches the file itself, and reports
@@ -386,7 +427,10 @@ function warmUp() {
       prefetch(`${base}pagefind/${shard.path}wasm.${language}.pagefind`).catch(() => {});
       const metadata = (shard.meta || {})[language];
       if (metadata) prefetch(`${base}pagefind/${shard.path}${metadata}`).catch(() => {});
-      source(shard, language).catch(() => {});
+      // Their filter chunks too, unless the reader already asked: then they come after the results.
+      source(shard, language).then((opened) => {
+        if (!state.q && !hasFilters()) opened.loadFilters().catch(() => {});
+      }).catch(() => {});
     }
   }
 }
@@ -395,6 +439,8 @@ function warmUp() {
 
 async function run() {
   const current = ++generation;
+  delete root.dataset.shownFor;
+  delete root.dataset.resultsFor;
   writeState();
   syncPeriod();
   clear.hidden = !hasFilters();
@@ -433,10 +479,19 @@ async function run() {
   if (current !== generation) return;
   list.replaceChildren(...first.map(renderResult));
   for (const item of first) view.shown.add(item.id);
-  renderFacets(found.filters);
   showStatus();
   section.removeAttribute("aria-busy");
-  root.dataset.resultsFor = state.q;  // what tests and benchmarks wait for
+  root.dataset.shownFor = state.q;  // the results are on screen: what benchmarks time
+  if (!(await showCounts(found, current))) return;
+  root.dataset.resultsFor = state.q;  // results and counts: what tests wait for
+}
+
+// The facets' counts, once every shard searched has counted; false if a newer search started meanwhile.
+async function showCounts(found, current) {
+  const counts = await found.filters().catch(() => null);  // a filter chunk missing: the facets stay as they were
+  if (current !== generation) return false;
+  if (counts) renderFacets(counts);
+  return true;
 }
 
 function unavailable() {
@@ -462,6 +517,7 @@ function showStatus() {
 
 async function showMore(current = generation) {
   let page = await view.results.take(PAGE_SIZE);
+  let widened = null;
   if (page.length < PAGE_SIZE && !view.window.complete) {
     // The newest shards are exhausted: older ones are searched too, and the list goes on where it was.
     for (const item of page) view.shown.add(item.id);
@@ -476,12 +532,13 @@ async function showMore(current = generation) {
     if (current !== generation) return;
     view = { ...view, window, found, results: ordered(found, view.shown) };
     page = [...page, ...await view.results.take(PAGE_SIZE - page.length)];
-    renderFacets(found.filters);
+    widened = found;
   }
   if (current !== generation) return;
   list.append(...page.map(renderResult));
   for (const item of page) view.shown.add(item.id);
   showStatus();
+  if (widened) await showCounts(widened, current);
 }
 
 function renderResult(item) {
@@ -649,19 +706,20 @@ function fillPeriod() {
 
 async function start() {
   syncControls();
-  // On a phone the filters are folded away: the search box and the first result stay above the fold,
-  // and facets filled in later push nothing down.
+  // The page is painted whole before the index answers: the box, the hint, the controls. On a phone the
+  // filters stay folded away (the search box and the first result above the fold); on a wider screen
+  // they open beside the results, which they never push down.
   root.querySelector(".search-filters-panel").open = !matchMedia("(max-width: 50rem)").matches;
   try {
     await openManifest();
   } catch (error) {
     status.textContent = strings.empty_archive;
-    layout.hidden = false;
+    root.dataset.ready = "";
     return;
   }
   fillPeriod();
   syncControls();
-  layout.hidden = false;
+  root.dataset.ready = "";  // what benchmarks wait for: the index's manifest is read
   const first = run();
   warmUp();
   await first;
