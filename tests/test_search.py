@@ -312,6 +312,22 @@ def test_french_queries_are_stemmed_and_accent_free(page, sample_server, query, 
     assert expected in [r["title"] for r in search(page, sample_server, f"?q={query}")]
 
 
+def test_pagefind_files_a_host_already_inflated_are_searched_all_the_same(page, searchable_sample, serve_dir):
+    # The page inflates Pagefind's gzipped files with the browser's own decompression; bytes that arrive
+    # inflated (a host that decoded them on the way) are passed on as they are.
+    def inflated(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=gzip.decompress(response.body()))
+
+    page.route(re.compile(r"\.(pagefind|pf_meta|pf_index|pf_filter|pf_fragment)$"), inflated)
+    console_errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    found = search(page, serve_dir(searchable_sample), "?q=drones")
+    assert len(found) == 2
+    assert page.locator('#search-facets fieldset[data-facet="topic"]').count() == 1
+    assert page.js_errors == [] and console_errors == []
+
+
 def test_the_search_box_in_the_header_lands_on_the_search_page(page, sample_server):
     page.goto(sample_server.url + "/")
     page.fill("#header-search-input", "Crimée")
@@ -342,6 +358,33 @@ def test_sort_by_newest_orders_results_by_date(page, sample_server):
     dates = [r["date"] for r in newest]
     assert dates == sorted(dates, reverse=True) and len(newest) == len(relevance)
     assert newest[-1]["date"] == "2022-10-31"
+
+
+# One evening in Montréal (America/Toronto), where past 20:00 an article's UTC instant falls on the next day:
+# fourteen French articles from 22:00, after ten English ones from 20:00.
+EVENING = [("fr", f"2024-10-26T{22 + minutes // 60}:{minutes % 60:02d}:00") for minutes in range(0, 14 * 8, 8)] + [
+    ("en", f"2024-10-26T{20 + minutes // 60}:{minutes % 60:02d}:00") for minutes in range(0, 100, 10)]
+
+
+def test_newest_first_merges_languages_by_instant_page_after_page(site, page, serve_dir):
+    site.write({f"content/articles/{lang}-{number:02d}.md": article(
+        title=f"Starlink {lang} {number:02d}", date=when, lang=lang, body="Starlink et satellites.")
+        for number, (lang, when) in enumerate(EVENING)})
+    config = (site.root / "site.toml").read_text().replace('"Europe/Paris"', '"America/Toronto"')
+    site.write({"site.toml": config})
+    build_with_search(site.root, site.output)
+    server = serve_dir(site.output)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    search(page, server, "?q=starlink&sort=date")
+    page.click("#search-more")
+    page.wait_for_function("document.querySelectorAll('.search-result').length === 20")
+    newest_first = sorted(EVENING, key=lambda pair: pair[1], reverse=True)
+    assert _titles(page) == [f"Starlink {lang} {EVENING.index((lang, when)):02d}" for lang, when in newest_first[:20]]
+    # Each result's data is fetched once, the lists' heads a page at a time.
+    fragments = [url for url in requests if url.endswith(".pf_fragment")]
+    assert len(fragments) == len(set(fragments)) <= 30
+    assert page.js_errors == []
 
 
 def test_a_deep_link_restores_query_filters_and_sort(page, sample_server):

@@ -164,7 +164,8 @@ async function searchBase(term, shard, language, year) {
   const opened = await ready(source(shard, language), term, options);
   const search = await opened.pagefind.search(term, options);
   const results = search.results.filter((result) => !(result.id in shadowed));
-  for (const result of results) result.weight = weight(opened, result);
+  const bounds = shard.from && shard.to ? daysAround(shard.from, shard.to) : UNDATED;
+  for (const result of results) Object.assign(result, { weight: weight(opened, result), bounds });
   const counts = async () => {
     const counted = options.filters ? search
       : await opened.loadFilters().then(() => opened.pagefind.search(term, options));
@@ -183,13 +184,24 @@ async function searchRecent(term, window, language) {
   const results = search.results.filter((result) => within(opened.dates[result.id]));
   const counts = {};  // from the manifest: no filter chunk needed
   for (const result of results) {
-    result.weight = weight(opened, result);
+    const day = opened.dates[result.id];
+    Object.assign(result, { weight: weight(opened, result), bounds: daysAround(day, day) });
     for (const [key, values] of Object.entries(opened.filters[result.id] || {})) {
       counts[key] = counts[key] || {};
       for (const value of values) counts[key][value] = (counts[key][value] || 0) + 1;
     }
   }
   return { language, results, counts: async () => counts };
+}
+
+// What a result's instant may be, known without its data: the days of its shard, or its own day (recent
+// articles), a day wider on each side (the days are the articles' own, the instants in UTC). Comparable
+// with instants as strings: "2025-08-25" < "2025-08-26T07:08:25Z" < "2025-08-27\uffff".
+const UNDATED = ["", "\uffff"];
+
+function daysAround(from, to) {
+  const shift = (day, days) => new Date(Date.parse(day) + days * 86400e3).toISOString().slice(0, 10);
+  return [shift(from, -1), `${shift(to, 1)}\uffff`];
 }
 
 function subtract(counts, filters) {
@@ -231,13 +243,14 @@ function byScore(found) {
   };
 }
 
-// Each list comes sorted newest first by Pagefind; dates are known only from the results' data, which is
-// loaded anyway to show them: merge by looking at the head of each list.
+// Each list comes sorted newest first by Pagefind; instants are known only from the results' data, loaded
+// anyway to show them. The head of a list whose bounds say it may come next is loaded with the rest of
+// the page from its list, all such lists at once: one wave of requests, not one per result.
 function byDate(lists) {
   const heads = lists.map(() => 0);
-  const instant = async (result) => {
-    const item = await dataOf(result);
-    return item.meta.instant || item.meta.date || "";
+  const instant = (result) => result.item.meta.instant || result.item.meta.date || "";
+  const load = async (result) => {
+    result.item = result.item || await dataOf(result);
   };
   return {
     take: async (count) => {
@@ -245,11 +258,18 @@ function byDate(lists) {
       while (page.length < count) {
         const open = lists.map((l, i) => (heads[i] < l.length ? i : -1)).filter((i) => i >= 0);
         if (!open.length) break;
-        const keys = await Promise.all(open.map((i) => instant(lists[i][heads[i]])));
-        let best = 0;
-        keys.forEach((key, k) => { if (key > keys[best]) best = k; });
-        const chosen = open[best];
-        page.push(await dataOf(lists[chosen][heads[chosen]]));
+        const head = (i) => lists[i][heads[i]];
+        // The newest instant some head surely has; an unloaded head that may be newer must be loaded.
+        const floor = open.map((i) => (head(i).item ? instant(head(i)) : head(i).bounds[0])).sort().pop();
+        const unsure = open.filter((i) => !head(i).item && head(i).bounds[1] >= floor);
+        if (unsure.length) {
+          const wanted = count - page.length;
+          await Promise.all(unsure.flatMap((i) => lists[i].slice(heads[i], heads[i] + wanted).map(load)));
+          continue;
+        }
+        const chosen = open.filter((i) => head(i).item)
+          .reduce((best, i) => (instant(head(i)) > instant(head(best)) ? i : best));
+        page.push(head(chosen).item);
         heads[chosen] += 1;
       }
       return page;
@@ -385,6 +405,7 @@ function instanceIn(language, create) {
 // WebAssembly per language under its own URL: it is fetched once.
 const prefetched = new Map();  // key -> promise of the file's bytes
 let fetchOnce = null;
+const GZIPPED = /\.(pagefind|pf_meta|pf_index|pf_filter|pf_fragment)$/;  // Pagefind's own files
 
 function fileKey(url) {
   const wasm = /\/pagefind\/.+\/(wasm\.[\w-]+\.pagefind)$/.exec(url);
@@ -396,10 +417,29 @@ function prefetch(url) {
   if (!prefetched.has(key)) {
     prefetched.set(key, fetchOnce(url).then((response) => {
       if (!response.ok) throw new Error(`${url}: ${response.status}`);
-      return response.arrayBuffer();
+      return GZIPPED.test(key) ? inflated(response) : response.arrayBuffer();
     }));
   }
   return prefetched.get(key);
+}
+
+// Pagefind gzips its files and inflates them in JavaScript, on the page's main thread, unless they come
+// already inflated: the browser's own decompression does it faster. Anything not gzipped (a host that
+// already decoded it) is passed on as it came, and so is anything the browser fails to inflate.
+async function inflated(response) {
+  const bytes = await response.arrayBuffer();
+  const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+  if (typeof DecompressionStream === "undefined" || head[0] !== 0x1f || head[1] !== 0x8b) return bytes;
+  try {
+    return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  } catch (error) {
+    return bytes;
+  }
+}
+
+async function inflatedResponse(response) {
+  if (!response.ok) return response;
+  return new Response(await inflated(response), { status: response.status, headers: response.headers });
 }
 
 function routeFetches() {
@@ -408,8 +448,10 @@ function routeFetches() {
     const url = typeof input === "string" ? input : input.url || String(input);
     const key = fileKey(url);
     // Filter chunks only count: the chunks and fragments of a query's results go first.
-    if (key.endsWith(".pf_filter")) return fetchOnce(input, { ...init, priority: "low" });
-    if (!prefetched.has(key) && !key.endsWith(".pagefind")) return fetchOnce(input, init);
+    if (key.endsWith(".pf_filter")) return fetchOnce(input, { ...init, priority: "low" }).then(inflatedResponse);
+    if (!prefetched.has(key) && !key.endsWith(".pagefind")) {
+      return GZIPPED.test(key) ? fetchOnce(input, init).then(inflatedResponse) : fetchOnce(input, init);
+    }
     return prefetch(url).then((bytes) => new Response(bytes.slice(0)), () => {
       prefetched.delete(key);  // a failed prefetch: Pagefind fetches the file itself, and reports
       return fetchOnce(input, init);
