@@ -10,9 +10,10 @@ scenarios:
 - **first query**: open the search page, type a word, press Enter: every request from navigation to the
   first results on screen (the search page itself included);
 - **later query**: a second word in the same page: the requests it adds;
-- **whole archive**: the reader then asks for the whole archive ("Chercher dans toutes les archives"):
-  a query first opens only the newest shards, as many as give a page of results, and this is what
-  opening every other shard adds.
+- **newest first**: the reader then switches to "plus récents" (the same word, sorted by date);
+- **whole archive**: back to relevance, the reader then asks for the whole archive ("Chercher dans
+  toutes les archives"): a query first opens only the newest shards, as many as give a page of results,
+  and this is what opening every other shard adds.
 
 For each: requests, bytes of the files (raw), bytes as a host sends them (gzip where it compresses: Pagefind's
 own files are gzipped already), and time from Enter to results on screen (by the page's clock: from the
@@ -153,6 +154,10 @@ def measure_site(output: Path, first: str, second: str, protocol: str = "HTTP/1.
                 page.fill("#search-input", query)
                 start = len(requests.seen) if name == "later query" else 0
                 report[name] = timed(page, requests, start, query, lambda: page.press("#search-input", "Enter"))
+            report["newest first"] = timed(page, requests, len(requests.seen), second,
+                                           lambda: page.check('input[name="sort"][value="date"]'))
+            page.check('input[name="sort"][value="relevance"]')  # back, for the whole archive as before
+            results_for(page, second)
             if page.locator("#search-wider").is_visible():
                 page.evaluate("delete document.getElementById('search').dataset.resultsFor")
                 report["whole archive"] = timed(page, requests, len(requests.seen), second,
