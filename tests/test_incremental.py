@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import NOW, Site, article, build_site, clean_tree, config_with
+from conftest import NOW, ROOT, Site, article, build_site, clean_tree, config_with
 
 from generator.errors import BuildFailed
 from generator.options import BuildOptions
@@ -100,6 +100,23 @@ def test_a_changed_stylesheet_renders_every_html_page_that_links_it(archive):
     archive.write({"themes/maison/static/style.css": "body { color: #222; }\n"})
     result = archive.build()
     assert "2024/10/alpha/index.html" in result.rendered and "feed.xml" not in result.rendered
+
+
+def test_a_changed_page_script_renders_only_the_pages_loading_it(archive, tmp_path):
+    search_js = (ROOT / "generator/themes/default/static/search.js").read_text()
+    archive.write({"themes/maison/static/search.js": search_js + "\n// edited\n"})
+    result = archive.build()
+    assert [path for path in result.rendered if path.endswith(".html")] == ["search/index.html"]
+    assert archive.files() == clean_tree(archive, tmp_path)
+
+
+def test_a_template_naming_an_asset_it_computes_renders_when_any_asset_changes(archive):
+    archive.write({"themes/maison/templates/404.html": '{% extends "base.html" %}{% block main %}'
+                   '<a href="{{ asset("print" ~ ".css") }}">Perdu</a>{% endblock %}\n'})
+    archive.build()
+    archive.write({"themes/maison/static/search.js": "// a theme's own search page script\n"})
+    rendered = [path for path in archive.build().rendered if path.endswith(".html")]
+    assert rendered == ["404.html", "search/index.html"]
 
 
 def test_fingerprints_left_by_another_build_are_not_trusted(archive):

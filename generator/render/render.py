@@ -9,9 +9,11 @@ import pickle
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
 
 from generator.config import Config
 from generator.content.bodies import StoredHtml
@@ -119,9 +121,27 @@ def _contents(obj: object) -> tuple:
     return kind.__name__, obj.__dict__
 
 
+def _assets_named(tree: jinja2.nodes.Template) -> frozenset[str] | None:
+    """The files a template names with asset('...'); None when it uses `asset` otherwise (a computed
+    name, the function passed around): then it may name any."""
+    calls = [call for call in tree.find_all(jinja2.nodes.Call)
+             if isinstance(call.node, jinja2.nodes.Name) and call.node.name == "asset"]
+    uses = [name for name in tree.find_all(jinja2.nodes.Name) if name.name == "asset"]
+    literal = [call.args[0].value for call in calls if len(call.args) == 1 and not call.kwargs
+               and isinstance(call.args[0], jinja2.nodes.Const) and isinstance(call.args[0].value, str)]
+    return frozenset(literal) if len(literal) == len(uses) else None
+
+
 def _body_digest(body: StoredHtml) -> tuple:
     # Which pack holds a body, and where, changes from build to build; the body does not.
     return str, (body.digest,)
+
+
+class Closure(NamedTuple):
+    """A template with every template it extends, includes or imports."""
+
+    sources: bytes  # digest of their names and sources
+    assets: tuple[str, ...] | None  # the theme's static files they name with asset('...'); None: any
 
 
 class Renderer:
@@ -132,10 +152,14 @@ class Renderer:
         self.config = config
         self.theme = theme
         self.environment = environment
-        # What every template can see besides its context: UI strings, theme params, asset URLs.
-        self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params),
-                                                   sorted((asset_urls or {}).items()))).encode()).digest()
-        self.closures: dict[str, bytes] = {}
+        # What every template can see besides its context: UI strings, theme params. Asset URLs count
+        # only for the templates naming them (see closure_digest): a new search.js is the search page's.
+        self.globals_digest = hashlib.sha256(repr((sorted(theme.strings.items()), repr(theme.params))).encode()
+                                             ).digest()
+        self.asset_urls = dict(asset_urls or {})
+        self.closures: dict[str, Closure] = {}
+        self.asset_digests: dict[str, bytes] = {}
+        self.asset_names: dict[str, frozenset[str] | None] = {}
         self.digests = _Digests()
         self.references: dict[str, set[str | None]] = {}
         # article URL -> output paths of the pages showing it, filled by fingerprint() when tracking:
@@ -171,13 +195,25 @@ class Renderer:
             self.digests.forget(obj)
 
     def closure_digest(self, name: str) -> bytes:
-        """The sources of a template and of every template it extends, includes or imports."""
+        """The sources of a template and of every template it extends, includes or imports, and the URLs of
+        the assets they name."""
+        closure = self.closure(name)
+        if name not in self.asset_digests:
+            names = sorted(self.asset_urls) if closure.assets is None else closure.assets
+            urls = [(asset, self.asset_urls.get(asset)) for asset in names]
+            self.asset_digests[name] = hashlib.sha256(repr(urls).encode()).digest()
+        return closure.sources + self.asset_digests[name]
+
+    def closure(self, name: str) -> Closure:
         if name not in self.closures:
             digest = hashlib.sha256()
+            assets: set[str] | None = set()
             for template in sorted(self._closure(name, set())):
                 source = self.environment.loader.get_source(self.environment, template)[0]
                 digest.update(template.encode() + b"\0" + source.encode() + b"\0")
-            self.closures[name] = digest.digest()
+                named = self.asset_names.get(template, frozenset())
+                assets = None if assets is None or named is None else assets | named
+            self.closures[name] = Closure(digest.digest(), None if assets is None else tuple(sorted(assets)))
         return self.closures[name]
 
     def _closure(self, name: str, seen: set[str]) -> set[str]:
@@ -187,12 +223,15 @@ class Renderer:
         if name not in self.references:
             try:
                 source = self.environment.loader.get_source(self.environment, name)[0]
-                self.references[name] = set(jinja2.meta.find_referenced_templates(self.environment.parse(source)))
+                tree = self.environment.parse(source)
+                self.references[name] = set(jinja2.meta.find_referenced_templates(tree))
+                self.asset_names[name] = _assets_named(tree)
             except (jinja2.TemplateError, OSError):
                 self.references[name] = set()  # reported when the job renders
         for reference in self.references[name]:
             if reference is None:  # a computed name: depend on every template of the theme
-                seen |= set(self.environment.list_templates())
+                for template in self.environment.list_templates():
+                    self._closure(template, seen)
             else:
                 self._closure(reference, seen)
         return seen

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator.cache import CACHE_DIR, code_version
 from generator.content.bodies import StoredHtml
@@ -39,7 +39,10 @@ from generator.content.schema import structure_of
 from generator.site.contexts import ArticleDates, SiteGlobals
 from generator.site.model import Article, ArticleSummary, ArticleView, Job
 
-STORE_VERSION = 1
+if TYPE_CHECKING:
+    from generator.render.render import Closure
+
+STORE_VERSION = 2  # 2: template closures name the assets they use
 _SUMMARY_FIELDS = tuple(field.name for field in fields(ArticleSummary))
 _VIEW_FIELDS = tuple(field.name for field in fields(ArticleView))
 # Rows hold pickles of a few KB: tables keyed by rowid (WITHOUT ROWID tables would spill them onto overflow
@@ -153,7 +156,7 @@ class StoredFacts:
     urls: dict[str, str]  # article source path -> URL, for published articles
     warnings: tuple  # the build's warnings (SourceError)
     search_pages: tuple  # SearchPage of every article page, or () in a build without search
-    closures: dict[str, bytes]  # template name -> closure digest
+    closures: dict[str, Closure]  # template name -> its closure (sources digest, assets named)
     asset_urls: dict[str, str]
     next_change: str | None
     counts: dict
