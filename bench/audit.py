@@ -3,10 +3,10 @@
     python bench/audit.py [--site output] [--pages /,/search/,/search/?q=starlink] [--article]
 
 Tools come from npm into bench/work/tools (`vnu-jar` for the Nu checker, which needs Java, and
-`lighthouse@12.2.3`, the last release for Node 20); Lighthouse drives Debian's Chromium. The site is served
-as static hosts serve it, compressed (bench/static_host.py, HTTP/1.1). A page with a
-query string is also checked after its script ran: the DOM with the search results, serialised by
-Chromium, goes through the Nu checker too. Not a test: Lighthouse's performance score depends on the
+`lighthouse@12.2.3`, the last release for Node 20); Lighthouse drives Debian's Chromium. The site is
+served as static hosts serve it, compressed (bench/static_host.py, HTTP/1.1). A page with a query string
+is also checked after its script ran: the DOM with the search results, serialised by Chromium, goes
+through the Nu checker too. Not a test: Lighthouse's performance score depends on the
 machine's load. Results: stdout and bench/work/audit.json.
 """
 

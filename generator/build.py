@@ -373,8 +373,7 @@ def load_closures(renderer: Renderer, loaded: LoadedSite, plan: SitePlan) -> Non
 
     names = sorted({job.template for job in plan.jobs if job.template})
     cache = DerivedCache(loaded.config, "template-closures.pickle", loaded.problems, loaded.memory)
-    digest = hashlib.sha256(repr(("closures and asset names", templates_stamp(loaded.theme), names)).encode()
-                            ).hexdigest()
+    digest = hashlib.sha256(repr((templates_stamp(loaded.theme), names)).encode()).hexdigest()
     closures = cache.get(digest)
     if closures is None:
         closures = {name: renderer.closure(name) for name in names}

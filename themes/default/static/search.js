@@ -354,15 +354,14 @@ async function ready(opening, term, options) {
 
 // Pagefind's script is the same in every shard: it is downloaded once, and each language runs its own copy
 // of the text as a module (given an explicit base path, Pagefind does not look at the module's URL).
-let pagefindScript = null;
+const pagefindScript = once(async (shard) => {
+  const response = await fetchOnce(`${base}pagefind/${shard.path}pagefind.js`);
+  if (!response.ok) throw new Error(`pagefind.js: ${response.status}`);
+  return response.text();
+});
 
 async function pagefindModule(shard) {
-  pagefindScript = pagefindScript || once(async () => {
-    const response = await fetchOnce(`${base}pagefind/${shard.path}pagefind.js`);
-    if (!response.ok) throw new Error(`pagefind.js: ${response.status}`);
-    return response.text();
-  });
-  const url = URL.createObjectURL(new Blob([await pagefindScript()], { type: "text/javascript" }));
+  const url = URL.createObjectURL(new Blob([await pagefindScript(shard)], { type: "text/javascript" }));
   try {
     return await import(url);
   } finally {
@@ -373,8 +372,8 @@ async function pagefindModule(shard) {
 // What `make` promises, made on the first call; made again on a call after it failed.
 function once(make) {
   let made = null;
-  return () => {
-    made = made || make().catch((error) => {
+  return (...args) => {
+    made = made || make(...args).catch((error) => {
       made = null;
       throw error;
     });
@@ -431,15 +430,14 @@ async function inflated(response) {
   const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
   if (typeof DecompressionStream === "undefined" || head[0] !== 0x1f || head[1] !== 0x8b) return bytes;
   try {
-    return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+    return await new Response(new Response(bytes).body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
   } catch (error) {
     return bytes;
   }
 }
 
 async function inflatedResponse(response) {
-  if (!response.ok) return response;
-  return new Response(await inflated(response), { status: response.status, headers: response.headers });
+  return response.ok ? new Response(await inflated(response), { status: response.status }) : response;
 }
 
 function routeFetches() {
@@ -447,10 +445,10 @@ function routeFetches() {
   window.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url || String(input);
     const key = fileKey(url);
-    // Filter chunks only count: the chunks and fragments of a query's results go first.
-    if (key.endsWith(".pf_filter")) return fetchOnce(input, { ...init, priority: "low" }).then(inflatedResponse);
     if (!prefetched.has(key) && !key.endsWith(".pagefind")) {
-      return GZIPPED.test(key) ? fetchOnce(input, init).then(inflatedResponse) : fetchOnce(input, init);
+      // Filter chunks only count: the chunks and fragments of a query's results go first.
+      const fetched = fetchOnce(input, key.endsWith(".pf_filter") ? { ...init, priority: "low" } : init);
+      return GZIPPED.test(key) ? fetched.then(inflatedResponse) : fetched;
     }
     return prefetch(url).then((bytes) => new Response(bytes.slice(0)), () => {
       prefetched.delete(key);  // a failed prefetch: Pagefind fetches the file itself, and reports
